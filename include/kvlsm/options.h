@@ -1,0 +1,114 @@
+// kvlsm/options.h: the knobs of a DB, as flat structs with in-class defaults.
+//
+// Every field states its unit, default and trade-off. Options::Validate() checks them all
+// and DB::Open refuses invalid options with InvalidArgument naming the field.
+//
+// Thread safety: these are plain values; copy them freely. Objects they point to (env,
+// comparator, merge_operator, info_log) must be thread-safe and outlive every DB using them.
+#ifndef KVLSM_OPTIONS_H_
+#define KVLSM_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace kvlsm {
+
+class Comparator;
+class Env;
+class Logger;
+class MergeOperator;
+class Snapshot;
+
+// What Open does with damaged write-ahead log records. Values are stable; never renumber.
+enum class WalRecoveryMode : int {
+  // A damaged or incomplete record with nothing valid after it in its log file (a torn
+  // write at a crash) is dropped silently; damage followed by valid records is DataLoss.
+  kTolerateCorruptedTailRecords = 0,
+  // Any damage, including a torn tail, makes Open fail with DataLoss.
+  kAbsoluteConsistency = 1,
+  // Recovery stops at the first damaged record: every write before it is kept, every write
+  // after it (in that log and in newer logs) is dropped. The result is a consistent
+  // prefix of history. Open succeeds.
+  kPointInTimeRecovery = 2,
+  // Damaged records are skipped and recovery continues after them. May leave holes in
+  // history (a batch lost between two kept ones); for salvage only.
+  kSkipAnyCorruptedRecords = 3,
+};
+
+struct Options {
+  // Create the DB when `path` holds none. Default false: Open of a missing DB is NotFound.
+  bool create_if_missing = false;
+
+  // Fail with AlreadyExists when the DB exists. Default false.
+  bool error_if_exists = false;
+
+  // Verify more aggressively (e.g. checksums of everything read during recovery) and turn
+  // any damage found into an error instead of working around it. Default true: a storage
+  // engine should not hide damage; turn off only to salvage a damaged DB.
+  bool paranoid_checks = true;
+
+  // File system and clock. Default: Env::Default() (POSIX). Not owned.
+  Env* env = nullptr;  // nullptr means Env::Default().
+
+  // The order of keys. Default: BytewiseComparator(). Not owned; its Name() is persisted
+  // and must match on every open.
+  const Comparator* comparator = nullptr;  // nullptr means BytewiseComparator().
+
+  // Required to use DB::Merge; its Name() is persisted once a merge is written.
+  // Default: none (Merge returns InvalidArgument).
+  std::shared_ptr<const MergeOperator> merge_operator;
+
+  // Bytes of updates collected in the active memtable before it is sealed and a new one
+  // (with a new WAL) starts. Default 64 MiB. Larger: fewer, larger tables and longer
+  // recovery; smaller: less memory. Range [64 KiB, 64 GiB].
+  size_t write_buffer_size = 64ull << 20;
+
+  // How many memtables (active plus sealed) may exist before writers stall waiting for a
+  // flush. Default 2; range [2, 64]. Until table flushing lands (see docs/design.md)
+  // sealed memtables stay in memory and this bound is not enforced.
+  int max_write_buffer_number = 2;
+
+  // See WalRecoveryMode. Default kTolerateCorruptedTailRecords.
+  WalRecoveryMode wal_recovery_mode = WalRecoveryMode::kTolerateCorruptedTailRecords;
+
+  // Where diagnostics go. Default nullptr: a file named LOG in the DB directory.
+  std::shared_ptr<Logger> info_log;
+
+  // Returns OK, or InvalidArgument naming the first bad field.
+  absl::Status Validate() const;
+};
+
+struct ReadOptions {
+  // Read as of this snapshot (from DB::GetSnapshot). Default nullptr: the latest state as
+  // of the start of the call (for an iterator: as of its creation).
+  const Snapshot* snapshot = nullptr;
+
+  // Iterators only: keys below lower_bound (inclusive) and at or above upper_bound
+  // (exclusive) are invisible. Default: unbounded.
+  std::optional<std::string> lower_bound;
+  std::optional<std::string> upper_bound;
+
+  // Whether blocks read for this call are added to the block cache. Default true; false
+  // for one-off scans that would evict the working set.
+  bool fill_cache = true;
+
+  // Verify checksums of everything read. Default true; the cost is a hash per block.
+  bool verify_checksums = true;
+};
+
+struct WriteOptions {
+  // fdatasync the WAL before acknowledging. Default false: a write survives a process
+  // crash as soon as it returns, but a power cut may lose the last writes (never leaving
+  // a hole: what survives is a prefix of history). true: the write survives a power cut.
+  // Concurrent sync writers share one fdatasync (group commit).
+  bool sync = false;
+};
+
+}  // namespace kvlsm
+
+#endif  // KVLSM_OPTIONS_H_

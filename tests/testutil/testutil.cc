@@ -1,0 +1,44 @@
+#include "testutil/testutil.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+
+namespace kvlsm::test {
+
+uint64_t TestSeed(uint64_t fallback) {
+  const char* env = std::getenv("KVLSM_TEST_SEED");
+  if (env != nullptr && *env != '\0') return std::strtoull(env, nullptr, 10);
+  return fallback;
+}
+
+std::string SeedTrace(uint64_t seed) {
+  return absl::StrCat("seed=", seed, " (rerun with KVLSM_TEST_SEED=", seed, ")");
+}
+
+bool LongTestsEnabled() {
+  const char* env = std::getenv("KVLSM_LONG_TESTS");
+  return env != nullptr && std::string(env) == "1";
+}
+
+std::string RandomString(Random* rnd, size_t len, bool binary) {
+  std::string s(len, '\0');
+  for (auto& c : s) {
+    c = binary ? static_cast<char>(rnd->Uniform(256)) : static_cast<char>(' ' + rnd->Uniform(95));
+  }
+  return s;
+}
+
+std::string TempDir(const std::string& name) {
+  const char* base = std::getenv("TMPDIR");
+  std::filesystem::path dir = std::filesystem::path(base != nullptr ? base : "/tmp") /
+                              absl::StrCat("kvlsm-test-", getpid(), "-", name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+}  // namespace kvlsm::test
