@@ -10,6 +10,7 @@
 #ifndef KVLSM_ITERATOR_H_
 #define KVLSM_ITERATOR_H_
 
+#include <memory>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -45,7 +46,7 @@ class Iterator {
 };
 
 // An iterator over nothing that reports `status` (OK for a plain empty iterator).
-Iterator* NewErrorIterator(const absl::Status& status);
+std::unique_ptr<Iterator> NewErrorIterator(const absl::Status& status);
 
 }  // namespace kvlsm
 

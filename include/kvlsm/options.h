@@ -26,8 +26,10 @@ class Snapshot;
 
 // What Open does with damaged write-ahead log records. Values are stable; never renumber.
 enum class WalRecoveryMode : int {
-  // A damaged or incomplete record with nothing valid after it in its log file (a torn
-  // write at a crash) is dropped silently; damage followed by valid records is DataLoss.
+  // An incomplete record at the end of a log file (what a crash during an append leaves:
+  // the file ends inside a record, or its rest is zero-filled) is dropped silently. A
+  // damaged record (checksum mismatch, impossible length or type) is DataLoss naming the
+  // file and offset, because it may hide valid records after it.
   kTolerateCorruptedTailRecords = 0,
   // Any damage, including a torn tail, makes Open fail with DataLoss.
   kAbsoluteConsistency = 1,

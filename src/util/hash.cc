@@ -1,5 +1,6 @@
 #include "util/hash.h"
 
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 namespace kvlsm {

@@ -19,6 +19,11 @@ std::string SeedTrace(uint64_t seed) {
   return absl::StrCat("seed=", seed, " (rerun with KVLSM_TEST_SEED=", seed, ")");
 }
 
+bool MessageContains(const absl::Status& status, std::string_view text) {
+  return std::string_view(status.message().data(), status.message().size()).find(text) !=
+         std::string_view::npos;
+}
+
 bool LongTestsEnabled() {
   const char* env = std::getenv("KVLSM_LONG_TESTS");
   return env != nullptr && std::string(env) == "1";

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <gtest/gtest.h>
 
@@ -35,6 +36,9 @@ absl::Status ToStatus(const T& status_or) {
 // Record it with SCOPED_TRACE(SeedTrace(seed)) so that a failure prints it.
 uint64_t TestSeed(uint64_t fallback);
 std::string SeedTrace(uint64_t seed);
+
+// True when the status's message contains `text`.
+bool MessageContains(const absl::Status& status, std::string_view text);
 
 // True when long-running tests were asked for ($KVLSM_LONG_TESTS=1). Long tests call
 // GTEST_SKIP() otherwise.
