@@ -14,7 +14,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "kvlsm/db.h"
 #include "kvlsm/merge_operator.h"
 
@@ -35,16 +34,17 @@ class CounterOperator final : public kvlsm::MergeOperator {
                          std::string* new_value) const override {
     int64_t total = 0;
     if (existing && !ParseInt(*existing, &total)) {
-      return absl::InvalidArgumentError(absl::StrCat("counter ", key, " holds a non-number"));
+      return absl::InvalidArgumentError("counter " + std::string(key) + " holds a non-number");
     }
     for (std::string_view op : operands) {
       int64_t delta;
       if (!ParseInt(op, &delta)) {
-        return absl::InvalidArgumentError(absl::StrCat("bad increment for ", key, ": ", op));
+        return absl::InvalidArgumentError("bad increment for " + std::string(key) + ": " +
+                                          std::string(op));
       }
       total += delta;
     }
-    *new_value = absl::StrCat(total);
+    *new_value = std::to_string(total);
     return absl::OkStatus();
   }
 
@@ -52,7 +52,7 @@ class CounterOperator final : public kvlsm::MergeOperator {
                     std::string* new_operand) const override {
     int64_t a, b;
     if (!ParseInt(older, &a) || !ParseInt(newer, &b)) return false;
-    *new_operand = absl::StrCat(a + b);
+    *new_operand = std::to_string(a + b);
     return true;
   }
 };
@@ -61,7 +61,7 @@ class CounterOperator final : public kvlsm::MergeOperator {
 
 int main(int argc, char** argv) {
   const std::string dir =
-      argc > 1 ? argv[1] : absl::StrCat("/tmp/kvlsm-merge-counter-", getpid());
+      argc > 1 ? argv[1] : "/tmp/kvlsm-merge-counter-" + std::to_string(getpid());
   std::filesystem::remove_all(dir);
   kvlsm::Options options;
   options.create_if_missing = true;
@@ -94,8 +94,9 @@ int main(int argc, char** argv) {
                                   {"resets", "99"}}) {
     std::string value;
     absl::Status s = (*db)->Get(kvlsm::ReadOptions(), key, &value);
-    std::printf("%-6s = %s%s\n", key.c_str(), s.ok() ? value.c_str() : s.ToString().c_str(),
-                value == want ? "" : absl::StrCat("   (expected ", want, ")").c_str());
+    const std::string shown = s.ok() ? value : s.ToString();
+    std::printf("%-6s = %s%s\n", key.c_str(), shown.c_str(),
+                value == want ? "" : ("   (expected " + want + ")").c_str());
     failures += value != want;
   }
 

@@ -126,8 +126,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<kvlsm::Iterator> it = (*db)->NewIterator(kvlsm::ReadOptions());
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++seen) {
     if (it->key() != Key(seen) || it->value() != Value(seen)) {
-      return Fail("iterate", absl::DataLossError("unexpected entry at position " +
-                                                 std::to_string(seen)));
+      return Fail("iterate",
+                  absl::DataLossError("unexpected entry at position " + std::to_string(seen)));
     }
   }
   if (!it->status().ok()) return Fail("iterate", it->status());

@@ -42,8 +42,7 @@ class DB {
   // merge operator whose name differs from the recorded one, NotFound when there is no DB
   // and !create_if_missing, AlreadyExists with error_if_exists, FailedPrecondition when
   // another DB object or process holds the DB, DataLoss per Options::wal_recovery_mode.
-  static absl::StatusOr<std::unique_ptr<DB>> Open(const Options& options,
-                                                  const std::string& path);
+  static absl::StatusOr<std::unique_ptr<DB>> Open(const Options& options, const std::string& path);
 
   DB() = default;
   DB(const DB&) = delete;

@@ -41,8 +41,8 @@ class MergeOperator {
   // the same effect, storing it in *new_operand and returning true. Returning false (the
   // default) keeps both. Used to shorten operand chains; must be associative with
   // FullMerge: FullMerge(v, [a, b]) == FullMerge(v, [PartialMerge(a, b)]).
-  virtual bool PartialMerge(std::string_view key, std::string_view older,
-                            std::string_view newer, std::string* new_operand) const;
+  virtual bool PartialMerge(std::string_view key, std::string_view older, std::string_view newer,
+                            std::string* new_operand) const;
 };
 
 }  // namespace kvlsm

@@ -50,12 +50,12 @@ class ManifestDropCollector final : public LogReader::Reporter {
 }  // namespace
 
 struct DBImpl::Writer {
-  Writer(WriteBatch* b, bool s) : batch(b), sync(s) {}
+  Writer(WriteBatch* b, bool s, Mutex* mu) : batch(b), sync(s), cv(mu) {}
   WriteBatch* const batch;  // Null: seal the memtable (Flush).
   const bool sync;
   bool done = false;
   absl::Status status;
-  absl::CondVar cv;
+  CondVar cv;
 };
 
 DBImpl::DBImpl(const Options& options, const std::string& dbname)
@@ -65,7 +65,7 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
       internal_comparator_(options_.comparator) {}
 
 DBImpl::~DBImpl() {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   if (log_ != nullptr) {
     absl::Status s = log_->Close();
     if (!s.ok()) Log(absl::StrCat("closing the WAL failed: ", s.ToString()));
@@ -89,9 +89,9 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options, const std::
 absl::Status DBImpl::OpenDB() {
   const bool exists = env_->FileExists(CurrentFileName(dbname_));
   if (!exists && !options_.create_if_missing) {
-    return absl::NotFoundError(absl::StrCat(
-        dbname_, ": no kvlsm DB here (", CurrentFileName(dbname_),
-        " does not exist) and Options::create_if_missing is false"));
+    return absl::NotFoundError(
+        absl::StrCat(dbname_, ": no kvlsm DB here (", CurrentFileName(dbname_),
+                     " does not exist) and Options::create_if_missing is false"));
   }
   if (exists && options_.error_if_exists) {
     return absl::AlreadyExistsError(
@@ -114,7 +114,7 @@ absl::Status DBImpl::OpenDB() {
     if (logger.ok()) info_log_ = *std::move(logger);  // Without it, diagnostics are lost.
   }
 
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   if (!env_->FileExists(CurrentFileName(dbname_))) {
     s = NewDB();
     if (!s.ok()) return s;
@@ -160,18 +160,16 @@ absl::Status DBImpl::Recover() {
       !ParseFileName(std::string_view(current).substr(0, current.size() - 1), &manifest_number,
                      &type) ||
       type != FileType::kManifest) {
-    return absl::DataLossError(absl::StrCat(CurrentFileName(dbname_),
-                                            ": does not name a MANIFEST (",
-                                            current.size(), " bytes)"));
+    return absl::DataLossError(absl::StrCat(
+        CurrentFileName(dbname_), ": does not name a MANIFEST (", current.size(), " bytes)"));
   }
 
   // Fold the MANIFEST's edits into one state.
   const std::string manifest = ManifestFileName(dbname_, manifest_number);
   auto manifest_file = env_->NewSequentialFile(manifest);
   if (!manifest_file.ok()) {
-    return absl::DataLossError(absl::StrCat("CURRENT names ", manifest,
-                                            ", which cannot be read: ",
-                                            manifest_file.status().message()));
+    return absl::DataLossError(absl::StrCat(
+        "CURRENT names ", manifest, ", which cannot be read: ", manifest_file.status().message()));
   }
   ManifestDropCollector drops;
   LogReader reader(*std::move(manifest_file), &drops, manifest_number);
@@ -183,18 +181,17 @@ absl::Status DBImpl::Recover() {
     s = edit.DecodeFrom(record);
     if (!s.ok()) {
       return absl::Status(s.code(), absl::StrCat(manifest, ": record at byte ",
-                                                 reader.LastRecordOffset(), ": ",
-                                                 s.message()));
+                                                 reader.LastRecordOffset(), ": ", s.message()));
     }
     state.Apply(edit);
   }
   if (!reader.status().ok()) return reader.status();
   if (!drops.damage.ok()) return drops.damage;
-  if (!state.comparator || !state.next_file_number || !state.log_number ||
-      !state.last_sequence) {
+  if (!state.comparator || !state.next_file_number || !state.log_number || !state.last_sequence) {
     return absl::DataLossError(
-        absl::StrCat(manifest, ": incomplete (no comparator, file number, log number or "
-                               "sequence recorded)"));
+        absl::StrCat(manifest,
+                     ": incomplete (no comparator, file number, log number or "
+                     "sequence recorded)"));
   }
   if (*state.comparator != options_.comparator->Name()) {
     return absl::InvalidArgumentError(
@@ -203,9 +200,9 @@ absl::Status DBImpl::Recover() {
   }
   if (state.merge_operator && options_.merge_operator &&
       *state.merge_operator != options_.merge_operator->Name()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        dbname_, ": the DB was written with merge operator '", *state.merge_operator,
-        "' but Options::merge_operator is '", options_.merge_operator->Name(), "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(dbname_, ": the DB was written with merge operator '", *state.merge_operator,
+                     "' but Options::merge_operator is '", options_.merge_operator->Name(), "'"));
   }
   manifest_number_ = manifest_number;
   next_file_number_ = std::max(*state.next_file_number, manifest_number + 1);
@@ -256,10 +253,10 @@ absl::Status DBImpl::Recover() {
   s = WriteManifestSnapshot();
   if (!s.ok()) return s;
   DeleteObsoleteFiles();
-  Log(absl::StrFormat("opened %s: %d WAL files, %d records replayed, %d bytes dropped, "
-                      "last sequence %d",
-                      dbname_, logs.size(), replay->records, replay->dropped_bytes,
-                      last_sequence_));
+  Log(absl::StrFormat(
+      "opened %s: %d WAL files, %d records replayed, %d bytes dropped, "
+      "last sequence %d",
+      dbname_, logs.size(), replay->records, replay->dropped_bytes, last_sequence_));
   return absl::OkStatus();
 }
 
@@ -418,10 +415,10 @@ absl::Status DBImpl::Write(const WriteOptions& options, WriteBatch* batch) {
 }
 
 absl::Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* batch) {
-  Writer w(batch, options.sync);
-  absl::MutexLock l(&mu_);
+  Writer w(batch, options.sync, &mu_);
+  MutexLock l(&mu_);
   writers_.push_back(&w);
-  while (!w.done && &w != writers_.front()) w.cv.Wait(&mu_);
+  while (!w.done && &w != writers_.front()) w.cv.Wait();
   if (w.done) return w.status;
 
   // This writer leads a group.
@@ -482,8 +479,8 @@ absl::Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* batch) {
 void DBImpl::SetBackgroundError(const absl::Status& status) {
   if (!background_error_.ok()) return;
   background_error_ = absl::Status(
-      status.code(), absl::StrCat("the DB is read-only after a failed WAL write: ",
-                                  status.message()));
+      status.code(),
+      absl::StrCat("the DB is read-only after a failed WAL write: ", status.message()));
   Log(background_error_.ToString());
 }
 
@@ -515,8 +512,7 @@ WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer, bool* sync) {
 
 absl::Status DBImpl::MakeRoomForWrite(bool force) {
   const MemTable& mem = *read_state_->mem;
-  if (force ? mem.num_entries() == 0
-            : mem.ApproximateMemoryUsage() < options_.write_buffer_size) {
+  if (force ? mem.num_entries() == 0 : mem.ApproximateMemoryUsage() < options_.write_buffer_size) {
     return absl::OkStatus();
   }
   // Seal the memtable with its WAL. The old WAL is synced first: otherwise a synced write
@@ -543,7 +539,7 @@ absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::
   SequenceNumber sequence;
   std::shared_ptr<const ReadState> state;
   {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     sequence = options.snapshot != nullptr
                    ? static_cast<const SnapshotImpl*>(options.snapshot)->sequence()
                    : last_sequence_;
@@ -567,7 +563,7 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   DBIterOptions iter_options;
   std::shared_ptr<const ReadState> state;
   {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     iter_options.sequence = options.snapshot != nullptr
                                 ? static_cast<const SnapshotImpl*>(options.snapshot)->sequence()
                                 : last_sequence_;
@@ -586,12 +582,12 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
 }
 
 const Snapshot* DBImpl::GetSnapshot() {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   return snapshots_.New(last_sequence_);
 }
 
 void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   snapshots_.Delete(static_cast<const SnapshotImpl*>(snapshot));
 }
 
@@ -608,7 +604,7 @@ absl::Status DBImpl::CompactRange(std::optional<std::string_view> begin,
 }
 
 std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   const ReadState& state = *read_state_;
   if (name == "kvlsm.stats") return StatsString();
   if (name == "kvlsm.cur-size-all-mem-tables") {
@@ -638,15 +634,17 @@ std::string DBImpl::StatsString() {
   }
   std::string out;
   absl::StrAppendFormat(&out, "** kvlsm stats for %s **\n", dbname_);
-  absl::StrAppendFormat(&out, "memtables: 1 active + %d sealed, %d bytes, %d entries "
-                              "(%d deletes)\n",
+  absl::StrAppendFormat(&out,
+                        "memtables: 1 active + %d sealed, %d bytes, %d entries "
+                        "(%d deletes)\n",
                         state.imm.size(), mem_bytes, entries, deletes);
   absl::StrAppendFormat(&out, "sequence: last %d, live snapshots %d\n", last_sequence_,
                         snapshots_.size());
   const double per_group =
       stats_.write_groups == 0 ? 0.0 : static_cast<double>(stats_.writes) / stats_.write_groups;
-  absl::StrAppendFormat(&out, "writes: %d in %d WAL records (%.2f writes/group), %d WAL "
-                              "bytes, %d syncs\n",
+  absl::StrAppendFormat(&out,
+                        "writes: %d in %d WAL records (%.2f writes/group), %d WAL "
+                        "bytes, %d syncs\n",
                         stats_.writes, stats_.write_groups, per_group, stats_.wal_bytes,
                         stats_.wal_syncs);
   absl::StrAppendFormat(&out, "WAL: active %06d, oldest live %06d, memtable switches %d\n",

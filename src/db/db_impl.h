@@ -20,11 +20,11 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "db/dbformat.h"
 #include "db/snapshot_list.h"
 #include "kvlsm/db.h"
 #include "kvlsm/env.h"
+#include "util/mutex.h"
 
 namespace kvlsm {
 
@@ -46,8 +46,7 @@ class DBImpl final : public DB {
   absl::Status Merge(const WriteOptions& options, std::string_view key,
                      std::string_view operand) override;
   absl::Status Write(const WriteOptions& options, WriteBatch* batch) override;
-  absl::Status Get(const ReadOptions& options, std::string_view key,
-                   std::string* value) override;
+  absl::Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
   const Snapshot* GetSnapshot() override;
   void ReleaseSnapshot(const Snapshot* snapshot) override;
@@ -76,8 +75,7 @@ class DBImpl final : public DB {
   absl::Status MakeRoomForWrite(bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Gathers the batches of the writers queued behind the leader into one batch; sets
   // *sync when any of them asked for sync.
-  WriteBatch* BuildBatchGroup(Writer** last_writer, bool* sync)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  WriteBatch* BuildBatchGroup(Writer** last_writer, bool* sync) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Records a failed WAL or MANIFEST write: the DB turns read-only.
   void SetBackgroundError(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Removes obsolete files (old logs and MANIFESTs, temporary files).
@@ -97,11 +95,11 @@ class DBImpl final : public DB {
   // What a reader needs, replaced as a whole (copy-on-write) when a memtable is sealed,
   // so that a read copies one pointer under mu_.
   struct ReadState {
-    std::shared_ptr<MemTable> mem;                // The active memtable.
+    std::shared_ptr<MemTable> mem;               // The active memtable.
     std::vector<std::shared_ptr<MemTable>> imm;  // Sealed memtables, newest first.
   };
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::shared_ptr<Logger> info_log_;  // Set in OpenDB, then constant.
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
   WriteBatch group_batch_ ABSL_GUARDED_BY(mu_);  // Scratch for BuildBatchGroup.

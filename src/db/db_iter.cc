@@ -11,9 +11,7 @@ namespace {
 class DBIter final : public Iterator {
  public:
   DBIter(DBIterOptions options, std::unique_ptr<Iterator> internal)
-      : options_(std::move(options)),
-        ucmp_(options_.user_comparator),
-        iter_(std::move(internal)) {}
+      : options_(std::move(options)), ucmp_(options_.user_comparator), iter_(std::move(internal)) {}
 
   ~DBIter() override {
     iter_.reset();
@@ -242,8 +240,7 @@ class DBIter final : public Iterator {
 
 }  // namespace
 
-std::unique_ptr<Iterator> NewDBIterator(DBIterOptions options,
-                                        std::unique_ptr<Iterator> internal) {
+std::unique_ptr<Iterator> NewDBIterator(DBIterOptions options, std::unique_ptr<Iterator> internal) {
   return std::make_unique<DBIter>(std::move(options), std::move(internal));
 }
 

@@ -23,9 +23,9 @@ namespace kvlsm {
 struct DBIterOptions {
   const Comparator* user_comparator = nullptr;
   const MergeOperator* merge_operator = nullptr;  // May be null.
-  SequenceNumber sequence = 0;                     // Entries above it are invisible.
-  std::optional<std::string> lower_bound;          // Inclusive.
-  std::optional<std::string> upper_bound;          // Exclusive.
+  SequenceNumber sequence = 0;                    // Entries above it are invisible.
+  std::optional<std::string> lower_bound;         // Inclusive.
+  std::optional<std::string> upper_bound;         // Exclusive.
   // Released when the iterator is destroyed: keeps the sources of `internal` alive.
   std::vector<std::shared_ptr<const void>> pinned;
   // Called once when the iterator is destroyed (e.g. to release an implicit snapshot).

@@ -39,7 +39,9 @@ std::string TableIndexFileName(std::string_view dir, uint64_t number) {
 std::string ManifestFileName(std::string_view dbname, uint64_t number) {
   return absl::StrFormat("%s/MANIFEST-%06u", dbname, number);
 }
-std::string CurrentFileName(std::string_view dbname) { return absl::StrFormat("%s/CURRENT", dbname); }
+std::string CurrentFileName(std::string_view dbname) {
+  return absl::StrFormat("%s/CURRENT", dbname);
+}
 std::string LockFileName(std::string_view dbname) { return absl::StrFormat("%s/LOCK", dbname); }
 std::string TempFileName(std::string_view dbname, uint64_t number) {
   return NumberedName(dbname, number, "dbtmp");

@@ -25,8 +25,7 @@ class GetContext {
   // merge_operator may be null (then a Merge entry makes the lookup fail with
   // InvalidArgument). *value receives the result; it is left unchanged unless Finish()
   // returns OK.
-  GetContext(const MergeOperator* merge_operator, std::string_view user_key,
-             std::string* value);
+  GetContext(const MergeOperator* merge_operator, std::string_view user_key, std::string* value);
 
   // Feeds the next-older entry for the key. Returns true when the lookup needs older
   // entries still (nothing seen yet, or only Merge operands), false when it is decided.

@@ -6,9 +6,7 @@
 namespace kvlsm {
 namespace {
 
-void PutTag(std::string* dst, VersionEditTag tag) {
-  PutVarint32(dst, static_cast<uint32_t>(tag));
-}
+void PutTag(std::string* dst, VersionEditTag tag) { PutVarint32(dst, static_cast<uint32_t>(tag)); }
 
 }  // namespace
 

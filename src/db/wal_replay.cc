@@ -82,11 +82,11 @@ absl::StatusOr<WalReplayResult> ReplayWals(const WalReplayOptions& options,
         s = WriteBatchInternal::Validate(batch);
       }
       if (!s.ok()) {
-        drops.Corruption(record.size(),
-                         absl::DataLossError(absl::StrFormat(
-                             "record at byte %d holds a bad write batch: %s",
-                             reader.LastRecordOffset(), s.message())),
-                         reader.LastRecordOffset(), LogReader::DropKind::kDamage);
+        drops.Corruption(
+            record.size(),
+            absl::DataLossError(absl::StrFormat("record at byte %d holds a bad write batch: %s",
+                                                reader.LastRecordOffset(), s.message())),
+            reader.LastRecordOffset(), LogReader::DropKind::kDamage);
         continue;  // Judged like any other drop when the next record arrives or at the end.
       }
       if (mem == nullptr) {
@@ -110,17 +110,16 @@ absl::StatusOr<WalReplayResult> ReplayWals(const WalReplayOptions& options,
       if (mode == WalRecoveryMode::kTolerateCorruptedTailRecords && drops.any_damage) {
         // Damage, unlike a torn tail, may hide valid records (the reader skips the rest
         // of a block whose bytes it cannot trust), so it is never dropped silently.
-        return absl::DataLossError(absl::StrCat(
-            drops.first_drop.message(),
-            " (a damaged record, not a torn tail; open with wal_recovery_mode "
-            "kPointInTimeRecovery or kSkipAnyCorruptedRecords to salvage)"));
+        return absl::DataLossError(
+            absl::StrCat(drops.first_drop.message(),
+                         " (a damaged record, not a torn tail; open with wal_recovery_mode "
+                         "kPointInTimeRecovery or kSkipAnyCorruptedRecords to salvage)"));
       }
       if (mode == WalRecoveryMode::kPointInTimeRecovery) stop = true;
       result.lost_records = true;
       if (options.info_log != nullptr) {
-        options.info_log->Log(absl::StrCat("WAL replay dropped ", drops.dropped_bytes,
-                                           " bytes of ", fname, ": ",
-                                           drops.first_drop.message()));
+        options.info_log->Log(absl::StrCat("WAL replay dropped ", drops.dropped_bytes, " bytes of ",
+                                           fname, ": ", drops.first_drop.message()));
       }
     }
   }

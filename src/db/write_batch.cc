@@ -72,15 +72,15 @@ absl::Status ForEachRecord(std::string_view rep, Fn&& fn) {
             absl::StrCat("write batch record ", found, " at byte ", offset, ": bad value"));
       }
     } else if (tag != static_cast<uint8_t>(ValueType::kDelete)) {
-      return absl::DataLossError(absl::StrCat("write batch record ", found, " at byte ", offset,
-                                              ": unknown tag ", tag));
+      return absl::DataLossError(
+          absl::StrCat("write batch record ", found, " at byte ", offset, ": unknown tag ", tag));
     }
     fn(static_cast<ValueType>(tag), key, value);
     ++found;
   }
   if (found != expected) {
-    return absl::DataLossError(absl::StrCat("write batch holds ", found,
-                                            " records but its header says ", expected));
+    return absl::DataLossError(
+        absl::StrCat("write batch holds ", found, " records but its header says ", expected));
   }
   return absl::OkStatus();
 }
@@ -88,20 +88,20 @@ absl::Status ForEachRecord(std::string_view rep, Fn&& fn) {
 }  // namespace
 
 absl::Status WriteBatch::Iterate(Handler* handler) const {
-  return ForEachRecord(rep_, [handler](ValueType type, std::string_view key,
-                                       std::string_view value) {
-    switch (type) {
-      case ValueType::kPut:
-        handler->Put(key, value);
-        break;
-      case ValueType::kDelete:
-        handler->Delete(key);
-        break;
-      case ValueType::kMerge:
-        handler->Merge(key, value);
-        break;
-    }
-  });
+  return ForEachRecord(rep_,
+                       [handler](ValueType type, std::string_view key, std::string_view value) {
+                         switch (type) {
+                           case ValueType::kPut:
+                             handler->Put(key, value);
+                             break;
+                           case ValueType::kDelete:
+                             handler->Delete(key);
+                             break;
+                           case ValueType::kMerge:
+                             handler->Merge(key, value);
+                             break;
+                         }
+                       });
 }
 
 SequenceNumber WriteBatchInternal::Sequence(const WriteBatch& batch) {
@@ -139,10 +139,10 @@ bool WriteBatchInternal::HasMerge(const WriteBatch& batch) {
 
 absl::Status WriteBatchInternal::InsertInto(const WriteBatch& batch, MemTable* mem) {
   SequenceNumber seq = Sequence(batch);
-  return ForEachRecord(batch.rep_, [mem, &seq](ValueType type, std::string_view key,
-                                               std::string_view value) {
-    mem->Add(seq++, type, key, value);
-  });
+  return ForEachRecord(batch.rep_,
+                       [mem, &seq](ValueType type, std::string_view key, std::string_view value) {
+                         mem->Add(seq++, type, key, value);
+                       });
 }
 
 }  // namespace kvlsm

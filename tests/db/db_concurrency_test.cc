@@ -71,8 +71,8 @@ TEST(DBConcurrencyTest, WritersAndReadersAgree) {
             const uint64_t probe = rnd.Uniform(c);
             s = db->Get(ro, Key(t, probe), &value);
             if (!s.ok() || value != std::to_string(probe)) {
-              fail("point read of " + Key(t, probe) + " at count " + count + ": " +
-                   s.ToString() + " '" + value + "'");
+              fail("point read of " + Key(t, probe) + " at count " + count + ": " + s.ToString() +
+                   " '" + value + "'");
             }
           } else if (!absl::IsNotFound(s)) {
             fail("get count: " + s.ToString());
@@ -98,8 +98,8 @@ TEST(DBConcurrencyTest, WritersAndReadersAgree) {
           if (!it->status().ok()) fail("scan: " + it->status().ToString());
           for (int w = 0; w < kWriters; ++w) {
             if (seen[w] != counts[w]) {
-              fail("scan saw " + std::to_string(seen[w]) + " keys of writer " +
-                   std::to_string(w) + " but count " + std::to_string(counts[w]));
+              fail("scan saw " + std::to_string(seen[w]) + " keys of writer " + std::to_string(w) +
+                   " but count " + std::to_string(counts[w]));
             }
           }
           ++scans;

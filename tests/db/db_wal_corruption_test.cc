@@ -61,8 +61,8 @@ class DBWalCorruptionTest : public testing::Test {
     auto env = NewMemEnv();
     EXPECT_OK(env->CreateDirIfMissing("/db"));
     for (const auto& [name, contents] : files_) {
-      EXPECT_OK(WriteStringToFile(env.get(), name == log_name_ ? log : contents,
-                                  "/db/" + name, false));
+      EXPECT_OK(
+          WriteStringToFile(env.get(), name == log_name_ ? log : contents, "/db/" + name, false));
     }
     Options options;
     options.env = env.get();
@@ -110,9 +110,9 @@ class DBWalCorruptionTest : public testing::Test {
 };
 
 TEST_F(DBWalCorruptionTest, UndamagedLogRecoversEverything) {
-  for (auto mode : {WalRecoveryMode::kTolerateCorruptedTailRecords,
-                    WalRecoveryMode::kAbsoluteConsistency, WalRecoveryMode::kPointInTimeRecovery,
-                    WalRecoveryMode::kSkipAnyCorruptedRecords}) {
+  for (auto mode :
+       {WalRecoveryMode::kTolerateCorruptedTailRecords, WalRecoveryMode::kAbsoluteConsistency,
+        WalRecoveryMode::kPointInTimeRecovery, WalRecoveryMode::kSkipAnyCorruptedRecords}) {
     Outcome o = Open(files_[log_name_], mode);
     ASSERT_OK(o.status);
     EXPECT_EQ(Prefix(o), kWrites);
@@ -126,9 +126,9 @@ TEST_F(DBWalCorruptionTest, TruncationAtEveryOffset) {
     SCOPED_TRACE("truncated to " + std::to_string(cut) + " bytes");
     const std::string truncated = log.substr(0, cut);
     // A cut leaves the records wholly before it: a prefix, in every forgiving mode.
-    for (auto mode : {WalRecoveryMode::kTolerateCorruptedTailRecords,
-                      WalRecoveryMode::kPointInTimeRecovery,
-                      WalRecoveryMode::kSkipAnyCorruptedRecords}) {
+    for (auto mode :
+         {WalRecoveryMode::kTolerateCorruptedTailRecords, WalRecoveryMode::kPointInTimeRecovery,
+          WalRecoveryMode::kSkipAnyCorruptedRecords}) {
       Outcome o = Open(truncated, mode);
       ASSERT_OK(o.status);
       const int prefix = Prefix(o);
@@ -138,8 +138,7 @@ TEST_F(DBWalCorruptionTest, TruncationAtEveryOffset) {
     Outcome strict = Open(truncated, WalRecoveryMode::kAbsoluteConsistency);
     if (!strict.status.ok()) {
       EXPECT_TRUE(absl::IsDataLoss(strict.status)) << strict.status;
-      EXPECT_TRUE(test::MessageContains(strict.status, log_name_))
-          << strict.status;
+      EXPECT_TRUE(test::MessageContains(strict.status, log_name_)) << strict.status;
     } else {
       EXPECT_GE(Prefix(strict), 0);  // Cut exactly between two records.
     }
@@ -167,8 +166,7 @@ TEST_F(DBWalCorruptionTest, FlipOfEveryByte) {
       ++tolerated_tail;
     } else {
       ASSERT_TRUE(absl::IsDataLoss(tolerate.status)) << tolerate.status;
-      EXPECT_TRUE(test::MessageContains(tolerate.status, log_name_))
-          << tolerate.status;
+      EXPECT_TRUE(test::MessageContains(tolerate.status, log_name_)) << tolerate.status;
       ++refused;
     }
 
@@ -188,8 +186,8 @@ TEST_F(DBWalCorruptionTest, FlipOfEveryByte) {
   }
   EXPECT_GT(tolerated_tail, 0);
   EXPECT_GT(refused, 0);
-  std::printf("WAL bytes flipped: %zu x 4 modes (%d tolerated as tail, %d refused)\n",
-              log.size(), tolerated_tail, refused);
+  std::printf("WAL bytes flipped: %zu x 4 modes (%d tolerated as tail, %d refused)\n", log.size(),
+              tolerated_tail, refused);
 }
 
 }  // namespace

@@ -11,15 +11,15 @@
 #include "absl/status/status.h"
 #include "util/random.h"
 
-#define KVLSM_ASSERT_OK(expr)                                  \
-  do {                                                         \
-    const ::absl::Status _st = ::kvlsm::test::ToStatus(expr);  \
-    ASSERT_TRUE(_st.ok()) << #expr << ": " << _st;             \
+#define KVLSM_ASSERT_OK(expr)                                 \
+  do {                                                        \
+    const ::absl::Status _st = ::kvlsm::test::ToStatus(expr); \
+    ASSERT_TRUE(_st.ok()) << #expr << ": " << _st;            \
   } while (0)
-#define KVLSM_EXPECT_OK(expr)                                  \
-  do {                                                         \
-    const ::absl::Status _st = ::kvlsm::test::ToStatus(expr);  \
-    EXPECT_TRUE(_st.ok()) << #expr << ": " << _st;             \
+#define KVLSM_EXPECT_OK(expr)                                 \
+  do {                                                        \
+    const ::absl::Status _st = ::kvlsm::test::ToStatus(expr); \
+    EXPECT_TRUE(_st.ok()) << #expr << ": " << _st;            \
   } while (0)
 #define ASSERT_OK KVLSM_ASSERT_OK
 #define EXPECT_OK KVLSM_EXPECT_OK
