@@ -24,11 +24,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "kvlsm/export.h"
 
 namespace kvlsm {
 
 // A file read from start to end.
-class SequentialFile {
+class KVLSM_EXPORT SequentialFile {
  public:
   virtual ~SequentialFile() = default;
 
@@ -42,7 +43,7 @@ class SequentialFile {
 };
 
 // A file read at arbitrary offsets. Read is safe to call concurrently.
-class RandomAccessFile {
+class KVLSM_EXPORT RandomAccessFile {
  public:
   virtual ~RandomAccessFile() = default;
 
@@ -54,7 +55,7 @@ class RandomAccessFile {
 };
 
 // A file written sequentially. Data reaches stable storage only after Sync().
-class WritableFile {
+class KVLSM_EXPORT WritableFile {
  public:
   virtual ~WritableFile() = default;
 
@@ -69,20 +70,20 @@ class WritableFile {
 };
 
 // A held lock on a file (see Env::LockFile). Released by Env::UnlockFile.
-class FileLock {
+class KVLSM_EXPORT FileLock {
  public:
   virtual ~FileLock() = default;
 };
 
 // A sink for human-readable diagnostics (the info log). Thread-safe.
-class Logger {
+class KVLSM_EXPORT Logger {
  public:
   virtual ~Logger() = default;
   // Writes one line; a trailing newline is added when missing.
   virtual void Log(std::string_view message) = 0;
 };
 
-class Env {
+class KVLSM_EXPORT Env {
  public:
   virtual ~Env() = default;
 
@@ -125,6 +126,9 @@ class Env {
 
   // Microseconds since some fixed point; for measuring intervals.
   virtual uint64_t NowMicros() = 0;
+  // Wall-clock seconds since the Unix epoch, for timestamps recorded in files (a table's
+  // creation time). The default reads the system clock.
+  virtual uint64_t NowUnixSeconds();
   virtual void SleepForMicroseconds(int64_t micros) = 0;
 };
 
@@ -132,13 +136,13 @@ class Env {
 // Like a disk, it refuses to create a file whose parent directory was not created (the
 // root "/" always exists) and a directory where a file stands; unlike POSIX,
 // CreateDirIfMissing also creates missing parents. Time comes from the system clock.
-std::unique_ptr<Env> NewMemEnv();
+KVLSM_EXPORT std::unique_ptr<Env> NewMemEnv();
 
 // Writes data to fname through env (truncating), optionally syncing it.
-absl::Status WriteStringToFile(Env* env, std::string_view data, const std::string& fname,
-                               bool sync);
+KVLSM_EXPORT absl::Status WriteStringToFile(Env* env, std::string_view data,
+                                            const std::string& fname, bool sync);
 // Reads the whole of fname through env into *data.
-absl::Status ReadFileToString(Env* env, const std::string& fname, std::string* data);
+KVLSM_EXPORT absl::Status ReadFileToString(Env* env, const std::string& fname, std::string* data);
 
 }  // namespace kvlsm
 

@@ -21,10 +21,11 @@
 #include <memory>
 
 #include "kvlsm/env.h"
+#include "kvlsm/export.h"
 
 namespace kvlsm {
 
-class FaultInjectionEnv : public Env {
+class KVLSM_EXPORT FaultInjectionEnv : public Env {
  public:
   // The kinds of operation a fault can target.
   enum class Op {
@@ -77,6 +78,7 @@ class FaultInjectionEnv : public Env {
   absl::Status UnlockFile(std::unique_ptr<FileLock> lock) override;
   absl::StatusOr<std::shared_ptr<Logger>> NewLogger(const std::string& fname) override;
   uint64_t NowMicros() override;
+  uint64_t NowUnixSeconds() override;
   void SleepForMicroseconds(int64_t micros) override;
 
   class State;  // Internal; public only so that the file wrappers can name it.

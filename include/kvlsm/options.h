@@ -15,6 +15,10 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "kvlsm/cache.h"
+#include "kvlsm/compression.h"
+#include "kvlsm/export.h"
+#include "kvlsm/filter_policy.h"
 
 namespace kvlsm {
 
@@ -42,7 +46,7 @@ enum class WalRecoveryMode : int {
   kSkipAnyCorruptedRecords = 3,
 };
 
-struct Options {
+struct KVLSM_EXPORT Options {
   // Create the DB when `path` holds none. Default false: Open of a missing DB is NotFound.
   bool create_if_missing = false;
 
@@ -70,9 +74,10 @@ struct Options {
   // recovery; smaller: less memory. Range [64 KiB, 64 GiB].
   size_t write_buffer_size = 64ull << 20;
 
-  // How many memtables (active plus sealed) may exist before writers stall waiting for a
-  // flush. Default 2; range [2, 64]. Until table flushing lands (see docs/design.md)
-  // sealed memtables stay in memory and this bound is not enforced.
+  // How many memtables (active plus sealed, waiting for their flush) may exist. When
+  // every sealed slot is taken, writes slow down (1 ms per write group) once the active
+  // memtable is 3/4 full, and stop when it is full, until a flush completes. Default 2;
+  // range [2, 64]. More: absorbs write bursts, costs write_buffer_size bytes each.
   int max_write_buffer_number = 2;
 
   // See WalRecoveryMode. Default kTolerateCorruptedTailRecords.
@@ -81,11 +86,51 @@ struct Options {
   // Where diagnostics go. Default nullptr: a file named LOG in the DB directory.
   std::shared_ptr<Logger> info_log;
 
+  // --- Tables ---
+
+  // Directory for the .idx half of every table (index, filter, properties: a few percent
+  // of the data, read once per table and pinned in memory), e.g. on a faster device.
+  // Default empty: beside the .sst files in the DB directory. Must be the same on every
+  // open.
+  std::string index_path;
+
+  // The filter consulted before a table is searched for a key. Default: a blocked Bloom
+  // filter at 10 bits per key (about 1% false positives); nullptr disables filters
+  // (saves memory, costs a block read per table for every absent key). Its Name() is
+  // recorded in each table.
+  std::shared_ptr<const FilterPolicy> filter_policy = NewBloomFilterPolicy(10);
+
+  // Cache for data blocks, shareable between DBs. Default nullptr: the DB makes its own
+  // 32 MiB LRU cache.
+  std::shared_ptr<Cache> block_cache;
+
+  // Target uncompressed size of a data block, in bytes. Default 4096; larger blocks
+  // compress better and scan faster, smaller ones make point reads cheaper. Range
+  // [256, 4 MiB].
+  size_t block_size = 4096;
+
+  // Keys between restart points in a block (prefix compression restarts there).
+  // Default 16; range [1, 1024]. Smaller: faster seeks, larger blocks.
+  int block_restart_interval = 16;
+
+  // Block compression. Default kNone: fastest reads. kZstd usually halves the disk
+  // footprint of text-like values at a few µs per block; a block that does not shrink by
+  // at least 12.5% is stored raw either way.
+  CompressionType compression = CompressionType::kNone;
+
+  // zstd level when compression is kZstd. Default 3; range [1, 19]: higher compresses
+  // better and writes slower (reads are unaffected).
+  int zstd_level = 3;
+
+  // Tables kept open (each pins its index and filter in memory). Default 1000; range
+  // [16, 1000000].
+  int max_open_files = 1000;
+
   // Returns OK, or InvalidArgument naming the first bad field.
   absl::Status Validate() const;
 };
 
-struct ReadOptions {
+struct KVLSM_EXPORT ReadOptions {
   // Read as of this snapshot (from DB::GetSnapshot). Default nullptr: the latest state as
   // of the start of the call (for an iterator: as of its creation).
   const Snapshot* snapshot = nullptr;
@@ -103,7 +148,7 @@ struct ReadOptions {
   bool verify_checksums = true;
 };
 
-struct WriteOptions {
+struct KVLSM_EXPORT WriteOptions {
   // fdatasync the WAL before acknowledging. Default false: a write survives a process
   // crash as soon as it returns, but a power cut may lose the last writes (never leaving
   // a hole: what survives is a prefix of history). true: the write survives a power cut.

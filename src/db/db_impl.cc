@@ -8,6 +8,7 @@
 #include "db/db_iter.h"
 #include "db/filename.h"
 #include "db/get_context.h"
+#include "db/table_file_builder.h"
 #include "db/version_edit.h"
 #include "db/wal_replay.h"
 #include "db/write_batch_internal.h"
@@ -15,18 +16,18 @@
 #include "kvlsm/merge_operator.h"
 #include "memtable/memtable.h"
 #include "table/merging_iterator.h"
-#include "wal/log_reader.h"
 #include "wal/log_writer.h"
 
 namespace kvlsm {
 namespace {
 
-// Above this many WAL files at Open, their contents are rewritten into one.
-constexpr size_t kMaxLogsBeforeRelog = 8;
+// The block cache a DB makes for itself when Options::block_cache is null.
+constexpr size_t kDefaultBlockCacheBytes = size_t{32} << 20;
 
 Options SanitizeOptions(Options options) {
   if (options.env == nullptr) options.env = Env::Default();
   if (options.comparator == nullptr) options.comparator = BytewiseComparator();
+  if (options.block_cache == nullptr) options.block_cache = NewLRUCache(kDefaultBlockCacheBytes);
   return options;
 }
 
@@ -36,16 +37,20 @@ absl::Status Annotate(const absl::Status& s, std::string_view context) {
   return absl::Status(s.code(), absl::StrFormat("%s: %s", context, s.message()));
 }
 
-// Collects what a MANIFEST reader drops: a torn tail is an edit that was never
-// acknowledged (every edit is synced before it takes effect); anything else is damage.
-class ManifestDropCollector final : public LogReader::Reporter {
- public:
-  void Corruption(size_t bytes, const absl::Status& reason, uint64_t offset,
-                  LogReader::DropKind kind) override {
-    if (kind == LogReader::DropKind::kDamage && damage.ok()) damage = reason;
-  }
-  absl::Status damage;
-};
+TableCacheOptions MakeTableCacheOptions(const Options& options, const std::string& dbname,
+                                        const std::string& index_dir,
+                                        const InternalKeyComparator* comparator) {
+  TableCacheOptions t;
+  t.env = options.env;
+  t.dbname = dbname;
+  t.index_dir = index_dir;
+  t.comparator = comparator;
+  t.filter_policy = options.filter_policy.get();
+  t.block_cache = options.block_cache.get();
+  t.paranoid_checks = options.paranoid_checks;
+  t.max_open_files = options.max_open_files;
+  return t;
+}
 
 }  // namespace
 
@@ -61,16 +66,28 @@ struct DBImpl::Writer {
 DBImpl::DBImpl(const Options& options, const std::string& dbname)
     : options_(SanitizeOptions(options)),
       dbname_(dbname),
+      index_dir_(options_.index_path.empty() ? dbname : options_.index_path),
       env_(options_.env),
-      internal_comparator_(options_.comparator) {}
+      internal_comparator_(options_.comparator),
+      table_cache_(std::make_unique<TableCache>(
+          MakeTableCacheOptions(options_, dbname_, index_dir_, &internal_comparator_))),
+      versions_(std::make_unique<VersionSet>(dbname_, &options_, table_cache_.get(),
+                                             &internal_comparator_)) {}
 
 DBImpl::~DBImpl() {
+  {
+    MutexLock l(&mu_);
+    shutting_down_ = true;
+    bg_cv_.SignalAll();
+  }
+  if (background_thread_.joinable()) background_thread_.join();
   MutexLock l(&mu_);
   if (log_ != nullptr) {
     absl::Status s = log_->Close();
     if (!s.ok()) Log(absl::StrCat("closing the WAL failed: ", s.ToString()));
     log_.reset();
   }
+  versions_.reset();  // Closes the MANIFEST.
   if (db_lock_ != nullptr) env_->UnlockFile(std::move(db_lock_)).IgnoreError();
 }
 
@@ -99,6 +116,10 @@ absl::Status DBImpl::OpenDB() {
   }
   absl::Status s = env_->CreateDirIfMissing(dbname_);
   if (!s.ok()) return Annotate(s, "DB::Open: cannot use the DB directory");
+  if (index_dir_ != dbname_) {
+    s = env_->CreateDirIfMissing(index_dir_);
+    if (!s.ok()) return Annotate(s, "DB::Open: cannot use Options::index_path");
+  }
   auto lock = env_->LockFile(LockFileName(dbname_));
   if (!lock.ok()) {
     return Annotate(lock.status(), absl::StrCat("DB::Open(", dbname_,
@@ -119,7 +140,10 @@ absl::Status DBImpl::OpenDB() {
     s = NewDB();
     if (!s.ok()) return s;
   }
-  return Recover();
+  s = Recover();
+  if (!s.ok()) return s;
+  background_thread_ = std::thread([this] { BackgroundLoop(); });
+  return absl::OkStatus();
 }
 
 absl::Status DBImpl::NewDB() {
@@ -150,63 +174,8 @@ absl::Status DBImpl::NewDB() {
 }
 
 absl::Status DBImpl::Recover() {
-  // CURRENT names the MANIFEST.
-  std::string current;
-  absl::Status s = ReadFileToString(env_, CurrentFileName(dbname_), &current);
+  absl::Status s = versions_->Recover(&last_sequence_);
   if (!s.ok()) return s;
-  uint64_t manifest_number;
-  FileType type;
-  if (current.empty() || current.back() != '\n' ||
-      !ParseFileName(std::string_view(current).substr(0, current.size() - 1), &manifest_number,
-                     &type) ||
-      type != FileType::kManifest) {
-    return absl::DataLossError(absl::StrCat(
-        CurrentFileName(dbname_), ": does not name a MANIFEST (", current.size(), " bytes)"));
-  }
-
-  // Fold the MANIFEST's edits into one state.
-  const std::string manifest = ManifestFileName(dbname_, manifest_number);
-  auto manifest_file = env_->NewSequentialFile(manifest);
-  if (!manifest_file.ok()) {
-    return absl::DataLossError(absl::StrCat(
-        "CURRENT names ", manifest, ", which cannot be read: ", manifest_file.status().message()));
-  }
-  ManifestDropCollector drops;
-  LogReader reader(*std::move(manifest_file), &drops, manifest_number);
-  VersionEdit state;
-  std::string scratch;
-  std::string_view record;
-  while (reader.ReadRecord(&record, &scratch)) {
-    VersionEdit edit;
-    s = edit.DecodeFrom(record);
-    if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrCat(manifest, ": record at byte ",
-                                                 reader.LastRecordOffset(), ": ", s.message()));
-    }
-    state.Apply(edit);
-  }
-  if (!reader.status().ok()) return reader.status();
-  if (!drops.damage.ok()) return drops.damage;
-  if (!state.comparator || !state.next_file_number || !state.log_number || !state.last_sequence) {
-    return absl::DataLossError(
-        absl::StrCat(manifest,
-                     ": incomplete (no comparator, file number, log number or "
-                     "sequence recorded)"));
-  }
-  if (*state.comparator != options_.comparator->Name()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(dbname_, ": the DB was created with comparator '", *state.comparator,
-                     "' but Options::comparator is '", options_.comparator->Name(), "'"));
-  }
-  if (state.merge_operator && options_.merge_operator &&
-      *state.merge_operator != options_.merge_operator->Name()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(dbname_, ": the DB was written with merge operator '", *state.merge_operator,
-                     "' but Options::merge_operator is '", options_.merge_operator->Name(), "'"));
-  }
-  manifest_number_ = manifest_number;
-  next_file_number_ = std::max(*state.next_file_number, manifest_number + 1);
-  last_sequence_ = *state.last_sequence;
 
   // Every WAL at or above the recorded log number holds live data.
   auto children = env_->GetChildren(dbname_);
@@ -214,9 +183,10 @@ absl::Status DBImpl::Recover() {
   std::vector<uint64_t> logs;
   for (const std::string& name : *children) {
     uint64_t number;
+    FileType type;
     if (!ParseFileName(name, &number, &type)) continue;
-    next_file_number_ = std::max(next_file_number_, number + 1);
-    if (type == FileType::kLog && number >= *state.log_number) logs.push_back(number);
+    versions_->MarkFileNumberUsed(number);
+    if (type == FileType::kLog && number >= versions_->log_number()) logs.push_back(number);
   }
   std::sort(logs.begin(), logs.end());
 
@@ -233,94 +203,34 @@ absl::Status DBImpl::Recover() {
   stats_.recovery_dropped_bytes = replay->dropped_bytes;
   last_sequence_ = std::max(last_sequence_, replay->max_sequence);
 
-  auto state_view = std::make_shared<ReadState>();
-  if (replay->memtables.empty()) {
-    state_view->mem = std::make_shared<MemTable>(internal_comparator_);
-  } else {
-    state_view->mem = replay->memtables.back();
-    state_view->imm.assign(replay->memtables.rbegin() + 1, replay->memtables.rend());
+  // What the WALs held becomes level-0 tables, so that every WAL can go: the logs on disk
+  // then never describe more than the recovered state (a cut made by point-in-time
+  // recovery stays cut; a dropped record cannot come back).
+  VersionEdit edit;
+  for (const auto& mem : replay->memtables) {
+    FileMetaData meta;
+    meta.number = versions_->NewFileNumber();
+    s = WriteLevel0Table(*mem, &meta);
+    if (!s.ok()) return Annotate(s, "writing recovered data to a table");
+    if (meta.data_size > 0) edit.AddFile(0, meta);
   }
-  read_state_ = std::move(state_view);
+  s = OpenNewLog(versions_->NewFileNumber());
+  if (!s.ok()) return s;
+  edit.log_number = log_number_;
+  s = versions_->LogAndApply(&edit, last_sequence_);
+  for (const auto& [level, meta] : edit.new_files) pending_outputs_.erase(meta.number);
+  if (!s.ok()) return s;
 
-  s = OpenNewLog(next_file_number_++);
-  if (!s.ok()) return s;
-  min_log_number_ = logs.empty() ? log_number_ : logs.front();
-  if (replay->lost_records || logs.size() > kMaxLogsBeforeRelog) {
-    s = RelogMemtables();
-    if (!s.ok()) return s;
-    min_log_number_ = log_number_;
-  }
-  s = WriteManifestSnapshot();
-  if (!s.ok()) return s;
+  auto state = std::make_shared<ReadState>();
+  state->mem = std::make_shared<MemTable>(internal_comparator_);
+  state->version = versions_->current();
+  read_state_ = std::move(state);
   DeleteObsoleteFiles();
-  Log(absl::StrFormat(
-      "opened %s: %d WAL files, %d records replayed, %d bytes dropped, "
-      "last sequence %d",
-      dbname_, logs.size(), replay->records, replay->dropped_bytes, last_sequence_));
+  Log(absl::StrFormat("opened %s: %d WAL files, %d records replayed into %d tables, %d bytes "
+                      "dropped, last sequence %d",
+                      dbname_, logs.size(), replay->records, edit.new_files.size(),
+                      replay->dropped_bytes, last_sequence_));
   return absl::OkStatus();
-}
-
-absl::Status DBImpl::RelogMemtables() {
-  // Replay fills memtables in log order and seals each when full, and reads must find a
-  // key's newer versions in newer memtables. So the log must list entries in sequence
-  // order, not key order: gather every entry, sort by sequence, and write runs of
-  // consecutive sequence numbers as batches.
-  struct Entry {
-    SequenceNumber sequence;
-    ValueType type;
-    std::string_view user_key;
-    std::string_view value;
-  };
-  std::vector<Entry> entries;
-  std::vector<std::unique_ptr<Iterator>> iterators;  // Keep the views valid.
-  std::vector<const MemTable*> tables = {read_state_->mem.get()};
-  for (const auto& imm : read_state_->imm) tables.push_back(imm.get());
-  for (const MemTable* table : tables) {
-    iterators.push_back(table->NewIterator());
-    Iterator* it = iterators.back().get();
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      ParsedInternalKey ikey;
-      if (!ParseInternalKey(it->key(), &ikey)) {
-        return absl::InternalError("memtable holds a malformed internal key");
-      }
-      entries.push_back(Entry{ikey.sequence, ikey.type, ikey.user_key, it->value()});
-    }
-  }
-  std::sort(entries.begin(), entries.end(),
-            [](const Entry& a, const Entry& b) { return a.sequence < b.sequence; });
-
-  WriteBatch batch;
-  auto write_batch = [&]() -> absl::Status {
-    if (batch.Count() == 0) return absl::OkStatus();
-    absl::Status s = log_->AddRecord(WriteBatchInternal::Contents(batch));
-    batch.Clear();
-    return s;
-  };
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const Entry& e = entries[i];
-    if (batch.Count() > 0 && (e.sequence != entries[i - 1].sequence + 1 ||
-                              batch.ApproximateSize() >= (size_t{1} << 20))) {
-      if (absl::Status s = write_batch(); !s.ok()) return s;
-    }
-    if (batch.Count() == 0) WriteBatchInternal::SetSequence(&batch, e.sequence);
-    switch (e.type) {
-      case ValueType::kPut:
-        batch.Put(e.user_key, e.value);
-        break;
-      case ValueType::kDelete:
-        batch.Delete(e.user_key);
-        break;
-      case ValueType::kMerge:
-        batch.Merge(e.user_key, e.value);
-        break;
-    }
-  }
-  absl::Status s = write_batch();
-  if (s.ok()) s = log_->Sync();
-  if (s.ok()) {
-    Log(absl::StrCat("rewrote ", entries.size(), " recovered entries into WAL ", log_number_));
-  }
-  return s;
 }
 
 absl::Status DBImpl::OpenNewLog(uint64_t number) {
@@ -338,48 +248,111 @@ absl::Status DBImpl::OpenNewLog(uint64_t number) {
   return absl::OkStatus();
 }
 
-absl::Status DBImpl::WriteManifestSnapshot() {
-  const uint64_t number = next_file_number_++;
-  VersionEdit edit;
-  edit.format_version = kManifestFormatVersion;
-  edit.comparator = options_.comparator->Name();
-  if (options_.merge_operator) edit.merge_operator = options_.merge_operator->Name();
-  edit.log_number = min_log_number_;
-  edit.next_file_number = next_file_number_;
-  edit.last_sequence = last_sequence_;
-  std::string record;
-  edit.EncodeTo(&record);
-
-  const std::string fname = ManifestFileName(dbname_, number);
-  auto file = env_->NewWritableFile(fname);
-  if (!file.ok()) return file.status();
-  LogWriter writer(*std::move(file), number);
-  absl::Status s = writer.AddRecord(record);
-  if (s.ok()) s = writer.Sync();
-  if (s.ok()) s = writer.Close();
-  if (s.ok()) s = SetCurrentFile(env_, dbname_, number);
-  if (!s.ok()) {
-    env_->RemoveFile(fname).IgnoreError();
-    return Annotate(s, absl::StrCat("writing ", fname));
+absl::Status DBImpl::WriteLevel0Table(const MemTable& mem, FileMetaData* meta) {
+  pending_outputs_.insert(meta->number);
+  BuildTableOptions build;
+  build.env = env_;
+  build.dbname = dbname_;
+  build.index_dir = index_dir_;
+  build.table.comparator = &internal_comparator_;
+  build.table.filter_policy = options_.filter_policy.get();
+  build.table.block_size = options_.block_size;
+  build.table.block_restart_interval = options_.block_restart_interval;
+  build.table.compression = options_.compression;
+  build.table.zstd_level = options_.zstd_level;
+  build.table.creation_time = env_->NowUnixSeconds();
+  std::unique_ptr<Iterator> iter = mem.NewIterator();
+  mu_.Unlock();
+  absl::Status s = BuildTable(build, iter.get(), meta);
+  iter.reset();
+  // Open the new table at once: it proves the table readable before the MANIFEST names
+  // it, and its index and filter are wanted by the next read anyway.
+  if (s.ok() && meta->data_size > 0) s = table_cache_->Open(*meta);
+  mu_.Lock();
+  if (!s.ok() || meta->data_size == 0) pending_outputs_.erase(meta->number);
+  if (s.ok()) {
+    ++stats_.flushes;
+    stats_.flush_bytes += meta->total_size();
   }
-  manifest_number_ = number;
+  return s;
+}
+
+absl::Status DBImpl::FlushOldestMemTable() {
+  const SealedMemTable oldest = read_state_->imm.back();
+  FileMetaData meta;
+  meta.number = versions_->NewFileNumber();
+  absl::Status s = WriteLevel0Table(*oldest.mem, &meta);
+  if (!s.ok()) return Annotate(s, "flush");
+  VersionEdit edit;
+  if (meta.data_size > 0) edit.AddFile(0, meta);
+  edit.log_number = oldest.next_log_number;  // Older WALs hold nothing live now.
+  s = versions_->LogAndApply(&edit, last_sequence_);
+  pending_outputs_.erase(meta.number);
+  if (!s.ok()) return Annotate(s, "writing the MANIFEST after a flush");
+
+  auto next = std::make_shared<ReadState>(*read_state_);
+  next->imm.pop_back();
+  next->version = versions_->current();
+  read_state_ = std::move(next);
+  Log(absl::StrFormat("flushed memtable to table %06d: %d entries, %d bytes", meta.number,
+                      meta.num_entries, meta.total_size()));
+  DeleteObsoleteFiles();
   return absl::OkStatus();
 }
 
-void DBImpl::DeleteObsoleteFiles() {
-  auto children = env_->GetChildren(dbname_);
-  if (!children.ok()) return;  // Obsolete files only waste space; try again next time.
-  for (const std::string& name : *children) {
-    uint64_t number;
-    FileType type;
-    if (!ParseFileName(name, &number, &type)) continue;
-    const bool obsolete = (type == FileType::kLog && number < min_log_number_) ||
-                          (type == FileType::kManifest && number != manifest_number_) ||
-                          type == FileType::kTemp;
-    if (!obsolete) continue;
-    absl::Status s = env_->RemoveFile(absl::StrCat(dbname_, "/", name));
-    Log(absl::StrCat("delete obsolete ", name, ": ", s.ToString()));
+void DBImpl::BackgroundLoop() {
+  MutexLock l(&mu_);
+  while (true) {
+    while (!shutting_down_ && (read_state_->imm.empty() || !background_error_.ok())) {
+      bg_cv_.Wait();
+    }
+    if (shutting_down_) break;
+    flush_running_ = true;
+    absl::Status s = FlushOldestMemTable();
+    flush_running_ = false;
+    if (!s.ok()) SetBackgroundError(s, "flush");
+    bg_cv_.SignalAll();
   }
+}
+
+void DBImpl::DeleteObsoleteFiles() {
+  std::set<uint64_t> live = pending_outputs_;
+  versions_->AddLiveFiles(&live);
+  const uint64_t min_log = versions_->log_number();
+  auto sweep = [&](const std::string& dir, bool index_dir) {
+    auto children = env_->GetChildren(dir);
+    if (!children.ok()) return;  // Obsolete files only waste space; next time.
+    for (const std::string& name : *children) {
+      uint64_t number;
+      FileType type;
+      if (!ParseFileName(name, &number, &type)) continue;
+      bool obsolete = false;
+      switch (type) {
+        case FileType::kTable:
+        case FileType::kTableIndex:
+          // In a separate index directory only .idx files are ours to judge.
+          obsolete = !live.contains(number) && (!index_dir || type == FileType::kTableIndex);
+          break;
+        case FileType::kLog:
+          obsolete = !index_dir && number < min_log && number != log_number_;
+          break;
+        case FileType::kManifest:
+          obsolete = !index_dir && !versions_->IsLiveManifest(number);
+          break;
+        case FileType::kTemp:
+          obsolete = !index_dir;
+          break;
+        default:
+          break;
+      }
+      if (!obsolete) continue;
+      if (type == FileType::kTable) table_cache_->Evict(number);
+      absl::Status s = env_->RemoveFile(absl::StrCat(dir, "/", name));
+      Log(absl::StrCat("delete obsolete ", dir, "/", name, ": ", s.ToString()));
+    }
+  };
+  sweep(dbname_, /*index_dir=*/false);
+  if (index_dir_ != dbname_) sweep(index_dir_, /*index_dir=*/true);
 }
 
 absl::Status DBImpl::Put(const WriteOptions& options, std::string_view key,
@@ -431,7 +404,7 @@ absl::Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* batch) {
     if (status.ok()) {
       ++stats_.wal_syncs;
     } else {
-      SetBackgroundError(status);
+      SetBackgroundError(status, "WAL sync");
     }
   } else if (status.ok()) {
     bool sync = false;
@@ -456,7 +429,7 @@ absl::Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* batch) {
       stats_.wal_bytes += WriteBatchInternal::ByteSize(*group);
       if (sync) ++stats_.wal_syncs;
     } else {
-      SetBackgroundError(status);
+      SetBackgroundError(status, "WAL write");
     }
     if (group == &group_batch_) group_batch_.Clear();
   }
@@ -476,12 +449,13 @@ absl::Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* batch) {
   return status;
 }
 
-void DBImpl::SetBackgroundError(const absl::Status& status) {
+void DBImpl::SetBackgroundError(const absl::Status& status, std::string_view what) {
   if (!background_error_.ok()) return;
   background_error_ = absl::Status(
       status.code(),
-      absl::StrCat("the DB is read-only after a failed WAL write: ", status.message()));
+      absl::StrFormat("the DB is read-only after a failed %s: %s", what, status.message()));
   Log(background_error_.ToString());
+  bg_cv_.SignalAll();  // Wake writers waiting for a flush that will not come.
 }
 
 WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer, bool* sync) {
@@ -511,27 +485,58 @@ WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer, bool* sync) {
 }
 
 absl::Status DBImpl::MakeRoomForWrite(bool force) {
-  const MemTable& mem = *read_state_->mem;
-  if (force ? mem.num_entries() == 0 : mem.ApproximateMemoryUsage() < options_.write_buffer_size) {
+  const size_t max_sealed = static_cast<size_t>(options_.max_write_buffer_number - 1);
+  bool allow_delay = !force;
+  while (true) {
+    if (!background_error_.ok()) return background_error_;
+    const MemTable& mem = *read_state_->mem;
+    const size_t used = mem.ApproximateMemoryUsage();
+    const bool sealed_full = read_state_->imm.size() >= max_sealed;
+    if (allow_delay && sealed_full && used >= options_.write_buffer_size / 4 * 3) {
+      // The flush is behind and the active memtable is filling: slow this write group
+      // down by 1 ms, once, so that the flush can catch up before writes stop altogether.
+      const uint64_t start = env_->NowMicros();
+      mu_.Unlock();
+      env_->SleepForMicroseconds(1000);
+      mu_.Lock();
+      allow_delay = false;
+      ++stats_.delayed_writes;
+      stats_.stall_micros += env_->NowMicros() - start;
+      continue;
+    }
+    if (force ? mem.num_entries() == 0 : used < options_.write_buffer_size) {
+      return absl::OkStatus();
+    }
+    if (sealed_full) {
+      // No room for another sealed memtable: wait for the flush.
+      write_stopped_ = true;
+      const uint64_t start = env_->NowMicros();
+      bg_cv_.Wait();
+      stats_.stall_micros += env_->NowMicros() - start;
+      write_stopped_ = false;
+      continue;
+    }
+    // Seal the memtable with its WAL. The old WAL is synced first: otherwise a synced
+    // write in the new WAL could survive a power cut that loses unsynced writes before
+    // it.
+    absl::Status s = log_->Sync();
+    if (s.ok()) s = log_->Close();
+    if (s.ok()) s = OpenNewLog(versions_->NewFileNumber());
+    if (!s.ok()) {
+      SetBackgroundError(s, "WAL switch");
+      return background_error_;
+    }
+    auto next = std::make_shared<ReadState>();
+    next->mem = std::make_shared<MemTable>(internal_comparator_);
+    next->imm.reserve(read_state_->imm.size() + 1);
+    next->imm.push_back(SealedMemTable{read_state_->mem, log_number_});
+    next->imm.insert(next->imm.end(), read_state_->imm.begin(), read_state_->imm.end());
+    next->version = read_state_->version;
+    read_state_ = std::move(next);
+    ++stats_.memtable_switches;
+    bg_cv_.SignalAll();  // Work for the flush thread.
     return absl::OkStatus();
   }
-  // Seal the memtable with its WAL. The old WAL is synced first: otherwise a synced write
-  // in the new WAL could survive a power cut that loses unsynced writes before it.
-  absl::Status s = log_->Sync();
-  if (s.ok()) s = log_->Close();
-  if (s.ok()) s = OpenNewLog(next_file_number_++);
-  if (!s.ok()) {
-    SetBackgroundError(s);
-    return background_error_;
-  }
-  auto next = std::make_shared<ReadState>();
-  next->mem = std::make_shared<MemTable>(internal_comparator_);
-  next->imm.reserve(read_state_->imm.size() + 1);
-  next->imm.push_back(read_state_->mem);
-  next->imm.insert(next->imm.end(), read_state_->imm.begin(), read_state_->imm.end());
-  read_state_ = std::move(next);
-  ++stats_.memtable_switches;
-  return absl::OkStatus();
 }
 
 absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string* value) {
@@ -547,8 +552,13 @@ absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::
   }
   GetContext ctx(options_.merge_operator.get(), key, value);
   if (!state->mem->Get(key, sequence, &ctx)) {
+    bool done = false;
     for (const auto& imm : state->imm) {
-      if (imm->Get(key, sequence, &ctx)) break;
+      if ((done = imm.mem->Get(key, sequence, &ctx))) break;
+    }
+    if (!done) {
+      absl::Status s = state->version->Get(options, key, sequence, &ctx);
+      if (!s.ok()) ctx.SetError(s);
     }
   }
   return ctx.Finish();
@@ -571,7 +581,8 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   }
   std::vector<std::unique_ptr<Iterator>> children;
   children.push_back(state->mem->NewIterator());
-  for (const auto& imm : state->imm) children.push_back(imm->NewIterator());
+  for (const auto& imm : state->imm) children.push_back(imm.mem->NewIterator());
+  state->version->AddIterators(options, &children);
   iter_options.user_comparator = options_.comparator;
   iter_options.merge_operator = options_.merge_operator.get();
   iter_options.lower_bound = options.lower_bound;
@@ -591,16 +602,23 @@ void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
   snapshots_.Delete(static_cast<const SnapshotImpl*>(snapshot));
 }
 
-absl::Status DBImpl::Flush() { return WriteImpl(WriteOptions{.sync = true}, nullptr); }
+absl::Status DBImpl::Flush() {
+  absl::Status s = WriteImpl(WriteOptions{.sync = true}, nullptr);
+  if (!s.ok()) return s;
+  // Wait until every memtable sealed so far is a table.
+  MutexLock l(&mu_);
+  while (!read_state_->imm.empty() && background_error_.ok()) bg_cv_.Wait();
+  return background_error_;
+}
 
 absl::Status DBImpl::CompactRange(std::optional<std::string_view> begin,
                                   std::optional<std::string_view> end) {
   if (begin && end && options_.comparator->Compare(*begin, *end) > 0) {
     return absl::InvalidArgumentError("DB::CompactRange: begin is above end");
   }
-  // Every entry still lives in memtables, which hold each key's versions sorted already:
-  // there are no tables to merge.
-  return absl::OkStatus();
+  // Tables are merged by compaction, which is not part of this version: what can be done
+  // is to move every memtable entry in the range into tables.
+  return Flush();
 }
 
 std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
@@ -609,7 +627,7 @@ std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
   if (name == "kvlsm.stats") return StatsString();
   if (name == "kvlsm.cur-size-all-mem-tables") {
     size_t total = state.mem->ApproximateMemoryUsage();
-    for (const auto& imm : state.imm) total += imm->ApproximateMemoryUsage();
+    for (const auto& imm : state.imm) total += imm.mem->ApproximateMemoryUsage();
     return absl::StrCat(total);
   }
   if (name == "kvlsm.num-immutable-mem-table") return absl::StrCat(state.imm.size());
@@ -619,6 +637,32 @@ std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
   if (name == "kvlsm.num-snapshots") return absl::StrCat(snapshots_.size());
   if (name == "kvlsm.last-sequence") return absl::StrCat(last_sequence_);
   if (name == "kvlsm.background-error") return background_error_.ToString();
+  if (name == "kvlsm.index-and-filter-memory") {
+    return absl::StrCat(table_cache_->IndexAndFilterMemory());
+  }
+  if (name == "kvlsm.block-cache-capacity") {
+    return absl::StrCat(options_.block_cache->GetCapacity());
+  }
+  if (name == "kvlsm.block-cache-usage") return absl::StrCat(options_.block_cache->GetUsage());
+  if (name == "kvlsm.block-cache-hits") return absl::StrCat(options_.block_cache->GetStats().hits);
+  if (name == "kvlsm.block-cache-misses") {
+    return absl::StrCat(options_.block_cache->GetStats().misses);
+  }
+  if (name == "kvlsm.is-write-stopped") return write_stopped_ ? "1" : "0";
+  if (name == "kvlsm.num-delayed-writes") return absl::StrCat(stats_.delayed_writes);
+  if (name == "kvlsm.stall-micros") return absl::StrCat(stats_.stall_micros);
+  if (name == "kvlsm.total-table-bytes") {
+    uint64_t total = 0;
+    for (int level = 0; level < kNumLevels; ++level) total += state.version->LevelBytes(level);
+    return absl::StrCat(total);
+  }
+  constexpr std::string_view kFilesAtLevel = "kvlsm.num-files-at-level";
+  if (name.starts_with(kFilesAtLevel)) {
+    const std::string_view digits = name.substr(kFilesAtLevel.size());
+    if (digits.size() == 1 && digits[0] >= '0' && digits[0] < '0' + kNumLevels) {
+      return absl::StrCat(state.version->NumFiles(digits[0] - '0'));
+    }
+  }
   return std::nullopt;
 }
 
@@ -628,9 +672,9 @@ std::string DBImpl::StatsString() {
   uint64_t entries = state.mem->num_entries();
   uint64_t deletes = state.mem->num_deletes();
   for (const auto& imm : state.imm) {
-    mem_bytes += imm->ApproximateMemoryUsage();
-    entries += imm->num_entries();
-    deletes += imm->num_deletes();
+    mem_bytes += imm.mem->ApproximateMemoryUsage();
+    entries += imm.mem->num_entries();
+    deletes += imm.mem->num_deletes();
   }
   std::string out;
   absl::StrAppendFormat(&out, "** kvlsm stats for %s **\n", dbname_);
@@ -638,6 +682,18 @@ std::string DBImpl::StatsString() {
                         "memtables: 1 active + %d sealed, %d bytes, %d entries "
                         "(%d deletes)\n",
                         state.imm.size(), mem_bytes, entries, deletes);
+  absl::StrAppendFormat(&out, "level  files       bytes\n");
+  for (int level = 0; level < kNumLevels; ++level) {
+    if (state.version->NumFiles(level) == 0) continue;
+    absl::StrAppendFormat(&out, "  L%d  %5d  %10d\n", level, state.version->NumFiles(level),
+                          state.version->LevelBytes(level));
+  }
+  absl::StrAppendFormat(&out, "index+filter pinned: %d bytes; block cache: %d of %d bytes, "
+                              "%d hits, %d misses\n",
+                        table_cache_->IndexAndFilterMemory(), options_.block_cache->GetUsage(),
+                        options_.block_cache->GetCapacity(),
+                        options_.block_cache->GetStats().hits,
+                        options_.block_cache->GetStats().misses);
   absl::StrAppendFormat(&out, "sequence: last %d, live snapshots %d\n", last_sequence_,
                         snapshots_.size());
   const double per_group =
@@ -647,10 +703,14 @@ std::string DBImpl::StatsString() {
                         "bytes, %d syncs\n",
                         stats_.writes, stats_.write_groups, per_group, stats_.wal_bytes,
                         stats_.wal_syncs);
-  absl::StrAppendFormat(&out, "WAL: active %06d, oldest live %06d, memtable switches %d\n",
-                        log_number_, min_log_number_, stats_.memtable_switches);
-  absl::StrAppendFormat(&out, "recovery: %d records replayed, %d bytes dropped\n",
-                        stats_.recovered_records, stats_.recovery_dropped_bytes);
+  absl::StrAppendFormat(&out, "flushes: %d, %d bytes written; memtable switches %d\n",
+                        stats_.flushes, stats_.flush_bytes, stats_.memtable_switches);
+  absl::StrAppendFormat(&out, "stalls: %d delayed write groups, %.3f s stalled%s\n",
+                        stats_.delayed_writes, stats_.stall_micros / 1e6,
+                        write_stopped_ ? " (writes stopped now)" : "");
+  absl::StrAppendFormat(&out, "WAL: active %06d; recovery: %d records replayed, %d bytes "
+                              "dropped\n",
+                        log_number_, stats_.recovered_records, stats_.recovery_dropped_bytes);
   absl::StrAppendFormat(&out, "background error: %s\n", background_error_.ToString());
   return out;
 }
@@ -674,6 +734,17 @@ absl::Status DestroyDB(const std::string& path, const Options& options) {
     if (!ParseFileName(name, &number, &type) || type == FileType::kLock) continue;
     absl::Status s = env->RemoveFile(absl::StrCat(path, "/", name));
     if (result.ok() && !s.ok()) result = s;
+  }
+  if (!options.index_path.empty() && options.index_path != path) {
+    auto index_children = env->GetChildren(options.index_path);
+    for (const std::string& name : index_children.ok() ? *index_children
+                                                       : std::vector<std::string>()) {
+      uint64_t number;
+      FileType type;
+      if (!ParseFileName(name, &number, &type) || type != FileType::kTableIndex) continue;
+      absl::Status s = env->RemoveFile(absl::StrCat(options.index_path, "/", name));
+      if (result.ok() && !s.ok()) result = s;
+    }
   }
   env->UnlockFile(*std::move(lock)).IgnoreError();
   env->RemoveFile(lock_name).IgnoreError();

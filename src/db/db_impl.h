@@ -10,18 +10,26 @@
 // queue becomes the leader, takes the batches of the writers queued behind it, appends
 // them as one WAL record with one write (one fdatasync when any of them asked for sync),
 // inserts them into the memtable, publishes the new last sequence and wakes the group.
+//
+// Flush: a full memtable is sealed (with its WAL) and a background thread writes it as a
+// level-0 table pair; a VersionEdit in the MANIFEST publishes the table and retires the
+// WALs it covered. Writers slow down, then stop, when sealed memtables pile up.
 #ifndef KVLSM_DB_DB_IMPL_H_
 #define KVLSM_DB_DB_IMPL_H_
 
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "db/dbformat.h"
 #include "db/snapshot_list.h"
+#include "db/table_cache.h"
+#include "db/version_set.h"
 #include "kvlsm/db.h"
 #include "kvlsm/env.h"
 #include "util/mutex.h"
@@ -30,7 +38,6 @@ namespace kvlsm {
 
 class LogWriter;
 class MemTable;
-class GetContext;
 
 class DBImpl final : public DB {
  public:
@@ -60,60 +67,81 @@ class DBImpl final : public DB {
 
   // Creates the files of a new, empty DB.
   absl::Status NewDB();
-  // Replays the WAL files named in the directory into memtables.
+  // Recovers the tree from the MANIFEST and the WALs, writing what the WALs held as
+  // level-0 tables, and starts a new WAL and MANIFEST.
   absl::Status Recover() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Starts a fresh MANIFEST recording the current state and points CURRENT at it.
-  absl::Status WriteManifestSnapshot() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Creates WAL `number` and makes its directory entry durable.
   absl::Status OpenNewLog(uint64_t number) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Rewrites every recovered memtable entry into the active WAL, so that older WALs,
-  // which no longer describe the recovered state, can be deleted.
-  absl::Status RelogMemtables() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The write path; a null batch seals the active memtable (DB::Flush).
   absl::Status WriteImpl(const WriteOptions& options, WriteBatch* batch);
-  // Seals the active memtable when it is full or `force` (and a new WAL with it).
+  // Seals the active memtable when it is full or `force` (and a new WAL with it); slows
+  // down or stops the writer while sealed memtables wait for a flush.
   absl::Status MakeRoomForWrite(bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Gathers the batches of the writers queued behind the leader into one batch; sets
   // *sync when any of them asked for sync.
-  WriteBatch* BuildBatchGroup(Writer** last_writer, bool* sync) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Records a failed WAL or MANIFEST write: the DB turns read-only.
-  void SetBackgroundError(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Removes obsolete files (old logs and MANIFESTs, temporary files).
+  WriteBatch* BuildBatchGroup(Writer** last_writer, bool* sync)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records a failed WAL, flush or MANIFEST write: the DB turns read-only.
+  void SetBackgroundError(const absl::Status& status, std::string_view what)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes `mem` as a level-0 table pair (releasing mu_ meanwhile); fills *meta. An
+  // empty memtable writes nothing (meta->data_size stays 0).
+  absl::Status WriteLevel0Table(const MemTable& mem, FileMetaData* meta)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Flushes the oldest sealed memtable and publishes the result.
+  absl::Status FlushOldestMemTable() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The background thread: flushes sealed memtables until shutdown.
+  void BackgroundLoop();
+  // Removes files no Version, pending output or live WAL needs.
   void DeleteObsoleteFiles() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string StatsString() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Log(std::string_view message);
 
   // Constant after construction.
-  const Options options_;  // With env, comparator and info_log filled in.
+  const Options options_;  // Sanitized: env, comparator, block cache and info log set.
   const std::string dbname_;
+  const std::string index_dir_;  // Where .idx files live: options_.index_path or dbname_.
   Env* const env_;
   const InternalKeyComparator internal_comparator_;
+  std::unique_ptr<TableCache> table_cache_;
 
   // Set during OpenDB, constant afterwards.
   std::unique_ptr<FileLock> db_lock_;
+  std::shared_ptr<Logger> info_log_;
 
-  // What a reader needs, replaced as a whole (copy-on-write) when a memtable is sealed,
-  // so that a read copies one pointer under mu_.
+  // A sealed memtable and the WAL that starts after it: once it is flushed, WALs
+  // numbered below next_log_number hold nothing live.
+  struct SealedMemTable {
+    std::shared_ptr<MemTable> mem;
+    uint64_t next_log_number = 0;
+  };
+  // What a reader needs, replaced as a whole (copy-on-write) when a memtable is sealed
+  // or flushed, so that a read copies one pointer under mu_.
   struct ReadState {
-    std::shared_ptr<MemTable> mem;               // The active memtable.
-    std::vector<std::shared_ptr<MemTable>> imm;  // Sealed memtables, newest first.
+    std::shared_ptr<MemTable> mem;      // The active memtable.
+    std::vector<SealedMemTable> imm;    // Sealed memtables, newest first.
+    std::shared_ptr<const Version> version;
   };
 
   mutable Mutex mu_;
-  std::shared_ptr<Logger> info_log_;  // Set in OpenDB, then constant.
+  CondVar bg_cv_{&mu_};  // Signalled when background work is queued or completes.
+  std::unique_ptr<VersionSet> versions_ ABSL_GUARDED_BY(mu_);
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
   WriteBatch group_batch_ ABSL_GUARDED_BY(mu_);  // Scratch for BuildBatchGroup.
-  // Replaced only by the write-group leader, under mu_.
+  // Replaced only under mu_, by the write-group leader or the flush.
   std::shared_ptr<const ReadState> read_state_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<LogWriter> log_ ABSL_GUARDED_BY(mu_);
-  uint64_t log_number_ ABSL_GUARDED_BY(mu_) = 0;      // Of the active WAL.
-  uint64_t min_log_number_ ABSL_GUARDED_BY(mu_) = 0;  // Oldest WAL still needed.
-  uint64_t next_file_number_ ABSL_GUARDED_BY(mu_) = 2;
-  uint64_t manifest_number_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t log_number_ ABSL_GUARDED_BY(mu_) = 0;  // Of the active WAL.
   SequenceNumber last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
   SnapshotList snapshots_ ABSL_GUARDED_BY(mu_);
-  // Non-OK after a failed WAL write or sync: the DB then refuses writes.
+  // Tables being written, not yet in a Version: never delete them.
+  std::set<uint64_t> pending_outputs_ ABSL_GUARDED_BY(mu_);
+  // Non-OK after a failed WAL, flush or MANIFEST write: the DB then refuses writes.
   absl::Status background_error_ ABSL_GUARDED_BY(mu_);
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  bool flush_running_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_stopped_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread background_thread_;
 
   // Counters for kvlsm.stats.
   struct Stats {
@@ -124,6 +152,10 @@ class DBImpl final : public DB {
     uint64_t memtable_switches = 0;
     uint64_t recovered_records = 0;
     uint64_t recovery_dropped_bytes = 0;
+    uint64_t flushes = 0;
+    uint64_t flush_bytes = 0;        // Bytes of tables written by flushes.
+    uint64_t delayed_writes = 0;     // Write groups slowed down.
+    uint64_t stall_micros = 0;       // Time writers spent delayed or stopped.
   };
   Stats stats_ ABSL_GUARDED_BY(mu_);
 };

@@ -27,6 +27,27 @@ absl::Status Options::Validate() const {
           absl::StrCat("Options::wal_recovery_mode = ", static_cast<int>(wal_recovery_mode),
                        " is not a WalRecoveryMode"));
   }
+  if (block_size < 256 || block_size > (size_t{4} << 20)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Options::block_size = ", block_size, " is outside [256, 4194304]"));
+  }
+  if (block_restart_interval < 1 || block_restart_interval > 1024) {
+    return absl::InvalidArgumentError(absl::StrCat("Options::block_restart_interval = ",
+                                                   block_restart_interval,
+                                                   " is outside [1, 1024]"));
+  }
+  if (compression != CompressionType::kNone && compression != CompressionType::kZstd) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Options::compression = ", static_cast<int>(compression), " is not a CompressionType"));
+  }
+  if (zstd_level < 1 || zstd_level > 19) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Options::zstd_level = ", zstd_level, " is outside [1, 19]"));
+  }
+  if (max_open_files < 16 || max_open_files > 1000000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Options::max_open_files = ", max_open_files, " is outside [16, 1000000]"));
+  }
   return absl::OkStatus();
 }
 

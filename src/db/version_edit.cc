@@ -8,6 +8,34 @@ namespace {
 
 void PutTag(std::string* dst, VersionEditTag tag) { PutVarint32(dst, static_cast<uint32_t>(tag)); }
 
+void EncodeFileMetaData(const FileMetaData& f, std::string* dst) {
+  PutVarint64(dst, f.number);
+  PutVarint64(dst, f.data_size);
+  PutVarint64(dst, f.index_size);
+  PutLengthPrefixed(dst, f.smallest);
+  PutLengthPrefixed(dst, f.largest);
+  PutVarint64(dst, f.smallest_seqno);
+  PutVarint64(dst, f.largest_seqno);
+  PutVarint64(dst, f.num_entries);
+  PutVarint64(dst, f.num_deletions);
+  PutVarint64(dst, f.creation_time);
+}
+
+bool DecodeFileMetaData(std::string_view in, FileMetaData* f) {
+  std::string_view smallest, largest;
+  if (!GetVarint64(&in, &f->number) || !GetVarint64(&in, &f->data_size) ||
+      !GetVarint64(&in, &f->index_size) || !GetLengthPrefixed(&in, &smallest) ||
+      !GetLengthPrefixed(&in, &largest) || !GetVarint64(&in, &f->smallest_seqno) ||
+      !GetVarint64(&in, &f->largest_seqno) || !GetVarint64(&in, &f->num_entries) ||
+      !GetVarint64(&in, &f->num_deletions) || !GetVarint64(&in, &f->creation_time)) {
+    return false;
+  }
+  if (smallest.size() < 8 || largest.size() < 8) return false;  // Not internal keys.
+  f->smallest.assign(smallest.data(), smallest.size());
+  f->largest.assign(largest.data(), largest.size());
+  return true;  // Bytes after the known fields belong to newer builds.
+}
+
 }  // namespace
 
 void VersionEdit::EncodeTo(std::string* dst) const {
@@ -34,6 +62,19 @@ void VersionEdit::EncodeTo(std::string* dst) const {
   if (last_sequence) {
     PutTag(dst, VersionEditTag::kLastSequence);
     PutVarint64(dst, *last_sequence);
+  }
+  for (const auto& [level, number] : deleted_files) {
+    PutTag(dst, VersionEditTag::kDeletedFile);
+    PutVarint32(dst, static_cast<uint32_t>(level));
+    PutVarint64(dst, number);
+  }
+  std::string file;
+  for (const auto& [level, meta] : new_files) {
+    PutTag(dst, VersionEditTag::kNewFile);
+    PutVarint32(dst, static_cast<uint32_t>(level));
+    file.clear();
+    EncodeFileMetaData(meta, &file);
+    PutLengthPrefixed(dst, file);
   }
 }
 
@@ -84,6 +125,19 @@ absl::Status VersionEdit::DecodeFrom(std::string_view input) {
         field = "last sequence";
         ok = GetVarint64(&input, &u64);
         if (ok) last_sequence = u64;
+        break;
+      case VersionEditTag::kNewFile: {
+        field = "new file";
+        FileMetaData meta;
+        ok = GetVarint32(&input, &u32) && u32 < kNumLevels && GetLengthPrefixed(&input, &str) &&
+             DecodeFileMetaData(str, &meta);
+        if (ok) new_files.emplace_back(static_cast<int>(u32), std::move(meta));
+        break;
+      }
+      case VersionEditTag::kDeletedFile:
+        field = "deleted file";
+        ok = GetVarint32(&input, &u32) && u32 < kNumLevels && GetVarint64(&input, &u64);
+        if (ok) deleted_files.emplace_back(static_cast<int>(u32), u64);
         break;
       default:
         return absl::DataLossError(absl::StrCat("version edit: unknown tag ", tag));

@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "db/dbformat.h"
@@ -29,7 +31,31 @@ enum class VersionEditTag : uint32_t {
   kLogNumber = 4,       // varint64: logs numbered below this hold nothing live
   kNextFileNumber = 5,  // varint64
   kLastSequence = 6,    // varint64
-  // 7 and up: reserved for table files (new file, deleted file), added with tables.
+  kNewFile = 7,         // level:varint32, then a length-prefixed FileMetaData (below)
+  kDeletedFile = 8,     // level:varint32 number:varint64
+};
+
+// Number of levels in the tree. Persisted (levels appear in kNewFile records).
+inline constexpr int kNumLevels = 7;
+
+// What the MANIFEST records about one table (a .sst/.idx pair). Encoded, inside the
+// length prefix of a kNewFile field, as varints in this order: number, data_size,
+// index_size, smallest (length-prefixed internal key), largest (likewise),
+// smallest_seqno, largest_seqno, num_entries, num_deletions, creation_time. A decoder
+// ignores bytes after the fields it knows, so a newer build may append fields.
+struct FileMetaData {
+  uint64_t number = 0;
+  uint64_t data_size = 0;   // Bytes of the .sst.
+  uint64_t index_size = 0;  // Bytes of the .idx.
+  std::string smallest;     // Internal keys.
+  std::string largest;
+  SequenceNumber smallest_seqno = 0;
+  SequenceNumber largest_seqno = 0;
+  uint64_t num_entries = 0;
+  uint64_t num_deletions = 0;
+  uint64_t creation_time = 0;  // Seconds since the Unix epoch.
+
+  uint64_t total_size() const { return data_size + index_size; }
 };
 
 struct VersionEdit {
@@ -39,12 +65,18 @@ struct VersionEdit {
   std::optional<uint64_t> log_number;
   std::optional<uint64_t> next_file_number;
   std::optional<SequenceNumber> last_sequence;
+  std::vector<std::pair<int, FileMetaData>> new_files;       // (level, file)
+  std::vector<std::pair<int, uint64_t>> deleted_files;       // (level, number)
+
+  void AddFile(int level, FileMetaData file) { new_files.emplace_back(level, std::move(file)); }
+  void RemoveFile(int level, uint64_t number) { deleted_files.emplace_back(level, number); }
 
   void EncodeTo(std::string* dst) const;
   // Replaces *this with the decoded record. DataLoss naming the field when malformed,
   // InvalidArgument when written by a newer format version.
   absl::Status DecodeFrom(std::string_view input);
-  // Applies `later` on top of *this: every field `later` sets wins.
+  // Applies the scalar fields of `later` on top of *this: every field `later` sets wins.
+  // File additions and removals are applied by VersionSet, not here.
   void Apply(const VersionEdit& later);
 };
 

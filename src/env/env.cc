@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <functional>
 #include <thread>
 #include <utility>
@@ -24,6 +25,13 @@
 #include "util/mutex.h"
 
 namespace kvlsm {
+
+uint64_t Env::NowUnixSeconds() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
 
 absl::Status WriteStringToFile(Env* env, std::string_view data, const std::string& fname,
                                bool sync) {

@@ -564,6 +564,7 @@ absl::StatusOr<std::shared_ptr<Logger>> FaultInjectionEnv::NewLogger(const std::
 }
 
 uint64_t FaultInjectionEnv::NowMicros() { return base_->NowMicros(); }
+uint64_t FaultInjectionEnv::NowUnixSeconds() { return base_->NowUnixSeconds(); }
 
 void FaultInjectionEnv::SleepForMicroseconds(int64_t micros) {
   base_->SleepForMicroseconds(micros);

@@ -257,7 +257,6 @@ TEST_F(DBTest, ReopenRecoversEverythingAcrossMemtableSwitches) {
   for (int i = 0; i < 500; ++i) {
     ASSERT_OK(db_->Put(WriteOptions(), "k" + std::to_string(i), big + std::to_string(i)));
   }
-  EXPECT_NE(db_->GetProperty("kvlsm.num-immutable-mem-table"), "0");
   const std::string last_seq = *db_->GetProperty("kvlsm.last-sequence");
   Reopen();
   EXPECT_EQ(*db_->GetProperty("kvlsm.last-sequence"), last_seq);
@@ -283,14 +282,18 @@ TEST_F(DBTest, ManyReopensKeepDataAndBoundTheWalCount) {
   EXPECT_LE(logs, 10);
 }
 
-TEST_F(DBTest, FlushSealsTheMemtableAndKeepsData) {
+TEST_F(DBTest, FlushWritesATableAndKeepsData) {
   ASSERT_OK(db_->Put(WriteOptions(), "a", "1"));
   ASSERT_OK(db_->Flush());
-  EXPECT_EQ(db_->GetProperty("kvlsm.num-immutable-mem-table"), "1");
+  EXPECT_EQ(db_->GetProperty("kvlsm.num-immutable-mem-table"), "0");
   EXPECT_EQ(db_->GetProperty("kvlsm.num-entries-active-mem-table"), "0");
+  EXPECT_EQ(db_->GetProperty("kvlsm.num-files-at-level0"), "1");
   EXPECT_EQ(Get("a"), "1");
-  ASSERT_OK(db_->Flush());  // Nothing new: no new memtable.
-  EXPECT_EQ(db_->GetProperty("kvlsm.num-immutable-mem-table"), "1");
+  ASSERT_OK(db_->Flush());  // Nothing new: no new table.
+  EXPECT_EQ(db_->GetProperty("kvlsm.num-files-at-level0"), "1");
+  Reopen();
+  EXPECT_EQ(Get("a"), "1");
+  EXPECT_EQ(db_->GetProperty("kvlsm.num-files-at-level0"), "1");
 }
 
 TEST_F(DBTest, CompactRangeChecksItsArguments) {

@@ -1,0 +1,341 @@
+#include "db/version_set.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "db/filename.h"
+#include "db/get_context.h"
+#include "db/level_iterator.h"
+#include "db/table_cache.h"
+#include "kvlsm/comparator.h"
+#include "kvlsm/merge_operator.h"
+#include "wal/log_reader.h"
+#include "wal/log_writer.h"
+
+namespace kvlsm {
+
+uint64_t Version::LevelBytes(int level) const {
+  uint64_t total = 0;
+  for (const auto& f : files_[level]) total += f->total_size();
+  return total;
+}
+
+absl::Status Version::Get(const ReadOptions& options, std::string_view user_key,
+                          SequenceNumber snapshot, GetContext* ctx) const {
+  const Comparator* ucmp = comparator_->user_comparator();
+  auto covers = [ucmp, user_key](const FileMetaData& f) {
+    return ucmp->Compare(user_key, ExtractUserKey(f.smallest)) >= 0 &&
+           ucmp->Compare(user_key, ExtractUserKey(f.largest)) <= 0;
+  };
+  // Level 0, newest table first.
+  for (const auto& f : files_[0]) {
+    if (!covers(*f)) continue;
+    absl::Status s = table_cache_->Get(options, *f, user_key, snapshot, ctx);
+    if (!s.ok()) return s;
+    if (ctx->done()) return absl::OkStatus();
+  }
+  // Deeper levels: at most one table per level can hold the key.
+  std::string target;
+  AppendInternalKey(&target, user_key, snapshot, kTypeForSeek);
+  for (int level = 1; level < kNumLevels; ++level) {
+    const FileList& files = files_[level];
+    auto it = std::lower_bound(files.begin(), files.end(), target,
+                               [this](const auto& file, const std::string& t) {
+                                 return comparator_->Compare(file->largest, t) < 0;
+                               });
+    if (it == files.end() || !covers(**it)) continue;
+    absl::Status s = table_cache_->Get(options, **it, user_key, snapshot, ctx);
+    if (!s.ok()) return s;
+    if (ctx->done()) return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+void Version::AddIterators(const ReadOptions& options,
+                           std::vector<std::unique_ptr<Iterator>>* iterators) const {
+  for (const auto& f : files_[0]) iterators->push_back(table_cache_->NewIterator(options, *f));
+  for (int level = 1; level < kNumLevels; ++level) {
+    if (files_[level].empty()) continue;
+    iterators->push_back(NewLevelIterator(options, comparator_, table_cache_, &files_[level]));
+  }
+}
+
+// Applies edits to a base Version to make the next one.
+class VersionBuilder {
+ public:
+  VersionBuilder(const InternalKeyComparator* comparator, TableCache* table_cache,
+                 const Version& base)
+      : version_(std::make_shared<Version>(comparator, table_cache)) {
+    for (int level = 0; level < kNumLevels; ++level) {
+      version_->files_[level] = base.files_[level];
+    }
+  }
+
+  // DataLoss when the edit removes a table that is not there or adds one twice.
+  absl::Status Apply(const VersionEdit& edit) {
+    for (const auto& [level, number] : edit.deleted_files) {
+      FileList& files = version_->files_[level];
+      auto it = std::find_if(files.begin(), files.end(),
+                             [number](const auto& f) { return f->number == number; });
+      if (it == files.end()) {
+        return absl::DataLossError(
+            absl::StrFormat("version edit removes table %06d from level %d, which does not "
+                            "hold it",
+                            number, level));
+      }
+      files.erase(it);
+    }
+    for (const auto& [level, meta] : edit.new_files) {
+      for (const FileList& files : version_->files_) {
+        for (const auto& f : files) {
+          if (f->number == meta.number) {
+            return absl::DataLossError(
+                absl::StrFormat("version edit adds table %06d twice", meta.number));
+          }
+        }
+      }
+      version_->files_[level].push_back(std::make_shared<const FileMetaData>(meta));
+    }
+    return absl::OkStatus();
+  }
+
+  // Sorts the levels and checks that levels >= 1 are disjoint.
+  absl::StatusOr<std::shared_ptr<Version>> Finish() {
+    const InternalKeyComparator* cmp = version_->comparator_;
+    FileList& l0 = version_->files_[0];
+    std::sort(l0.begin(), l0.end(), [](const auto& a, const auto& b) {
+      if (a->largest_seqno != b->largest_seqno) return a->largest_seqno > b->largest_seqno;
+      return a->number > b->number;
+    });
+    for (int level = 1; level < kNumLevels; ++level) {
+      FileList& files = version_->files_[level];
+      std::sort(files.begin(), files.end(), [cmp](const auto& a, const auto& b) {
+        return cmp->Compare(a->smallest, b->smallest) < 0;
+      });
+      for (size_t i = 1; i < files.size(); ++i) {
+        if (cmp->Compare(files[i - 1]->largest, files[i]->smallest) >= 0) {
+          return absl::DataLossError(absl::StrFormat(
+              "tables %06d and %06d overlap in level %d", files[i - 1]->number,
+              files[i]->number, level));
+        }
+      }
+    }
+    return version_;
+  }
+
+ private:
+  std::shared_ptr<Version> version_;
+};
+
+VersionSet::VersionSet(const std::string& dbname, const Options* options,
+                       TableCache* table_cache, const InternalKeyComparator* comparator)
+    : dbname_(dbname),
+      options_(options),
+      table_cache_(table_cache),
+      comparator_(comparator),
+      current_(std::make_shared<Version>(comparator, table_cache)) {}
+
+VersionSet::~VersionSet() {
+  if (manifest_ != nullptr) manifest_->Close().IgnoreError();
+}
+
+void VersionSet::MarkFileNumberUsed(uint64_t number) {
+  next_file_number_ = std::max(next_file_number_, number + 1);
+}
+
+namespace {
+
+// A torn tail of the MANIFEST is an edit that never took effect (each is synced before it
+// does); anything else is damage.
+class ManifestReporter final : public LogReader::Reporter {
+ public:
+  void Corruption(size_t bytes, const absl::Status& reason, uint64_t offset,
+                  LogReader::DropKind kind) override {
+    if (kind == LogReader::DropKind::kDamage && damage.ok()) damage = reason;
+  }
+  absl::Status damage;
+};
+
+}  // namespace
+
+absl::Status VersionSet::Recover(SequenceNumber* last_sequence) {
+  Env* env = options_->env;
+  std::string current;
+  absl::Status s = ReadFileToString(env, CurrentFileName(dbname_), &current);
+  if (!s.ok()) return s;
+  uint64_t manifest_number;
+  FileType type;
+  if (current.empty() || current.back() != '\n' ||
+      !ParseFileName(std::string_view(current).substr(0, current.size() - 1), &manifest_number,
+                     &type) ||
+      type != FileType::kManifest) {
+    return absl::DataLossError(absl::StrCat(CurrentFileName(dbname_),
+                                            ": does not name a MANIFEST (", current.size(),
+                                            " bytes)"));
+  }
+  const std::string manifest = ManifestFileName(dbname_, manifest_number);
+  auto file = env->NewSequentialFile(manifest);
+  if (!file.ok()) {
+    return absl::DataLossError(absl::StrFormat("CURRENT names %s, which cannot be read: %s",
+                                               manifest, file.status().message()));
+  }
+  ManifestReporter reporter;
+  LogReader reader(*std::move(file), &reporter, manifest_number);
+  VersionEdit state;
+  VersionBuilder builder(comparator_, table_cache_, *current_);
+  std::string scratch;
+  std::string_view record;
+  while (reader.ReadRecord(&record, &scratch)) {
+    VersionEdit edit;
+    s = edit.DecodeFrom(record);
+    if (s.ok()) s = builder.Apply(edit);
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrFormat("%s: record at byte %d: %s", manifest,
+                                                    reader.LastRecordOffset(), s.message()));
+    }
+    state.Apply(edit);
+  }
+  if (!reader.status().ok()) return reader.status();
+  if (!reporter.damage.ok()) return reporter.damage;
+  if (!state.comparator || !state.next_file_number || !state.log_number ||
+      !state.last_sequence) {
+    return absl::DataLossError(absl::StrCat(
+        manifest, ": incomplete (no comparator, file number, log number or sequence)"));
+  }
+  if (*state.comparator != options_->comparator->Name()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(dbname_, ": the DB was created with comparator '", *state.comparator,
+                     "' but Options::comparator is '", options_->comparator->Name(), "'"));
+  }
+  if (state.merge_operator && options_->merge_operator &&
+      *state.merge_operator != options_->merge_operator->Name()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        dbname_, ": the DB was written with merge operator '", *state.merge_operator,
+        "' but Options::merge_operator is '", options_->merge_operator->Name(), "'"));
+  }
+  auto version = builder.Finish();
+  if (!version.ok()) {
+    return absl::DataLossError(absl::StrFormat("%s: %s", manifest, version.status().message()));
+  }
+
+  if (options_->paranoid_checks) {
+    // Every table the MANIFEST names must be there, whole.
+    const std::string index_dir = options_->index_path.empty() ? dbname_ : options_->index_path;
+    for (const FileList& files : (*version)->files_) {
+      for (const auto& f : files) {
+        for (const auto& [name, expected] :
+             {std::pair{TableFileName(dbname_, f->number), f->data_size},
+              std::pair{TableIndexFileName(index_dir, f->number), f->index_size}}) {
+          auto size = env->GetFileSize(name);
+          if (!size.ok()) {
+            return absl::DataLossError(absl::StrFormat(
+                "%s names table file %s, which cannot be read: %s", manifest, name,
+                size.status().message()));
+          }
+          if (*size != expected) {
+            return absl::DataLossError(
+                absl::StrFormat("table file %s has %d bytes but %s records %d", name, *size,
+                                manifest, expected));
+          }
+        }
+      }
+    }
+  }
+
+  current_ = *std::move(version);
+  versions_.push_back(current_);
+  next_file_number_ = std::max(*state.next_file_number, manifest_number + 1);
+  log_number_ = *state.log_number;
+  manifest_number_ = manifest_number;
+  *last_sequence = *state.last_sequence;
+  return absl::OkStatus();
+}
+
+void VersionSet::EncodeSnapshot(VersionEdit* edit, SequenceNumber last_sequence) const {
+  edit->format_version = kManifestFormatVersion;
+  edit->comparator = options_->comparator->Name();
+  if (options_->merge_operator) edit->merge_operator = options_->merge_operator->Name();
+  edit->log_number = log_number_;
+  edit->next_file_number = next_file_number_;
+  edit->last_sequence = last_sequence;
+  for (int level = 0; level < kNumLevels; ++level) {
+    for (const auto& f : current_->files_[level]) edit->AddFile(level, *f);
+  }
+}
+
+absl::Status VersionSet::WriteSnapshot(SequenceNumber last_sequence) {
+  const uint64_t number = NewFileNumber();
+  const std::string fname = ManifestFileName(dbname_, number);
+  auto file = options_->env->NewWritableFile(fname);
+  if (!file.ok()) return file.status();
+  manifest_ = std::make_unique<LogWriter>(*std::move(file), number);
+  VersionEdit snapshot;
+  EncodeSnapshot(&snapshot, last_sequence);
+  std::string record;
+  snapshot.EncodeTo(&record);
+  absl::Status s = manifest_->AddRecord(record);
+  if (!s.ok()) {
+    manifest_.reset();
+    options_->env->RemoveFile(fname).IgnoreError();
+    return s;
+  }
+  manifest_number_ = number;
+  return absl::OkStatus();
+}
+
+absl::Status VersionSet::LogAndApply(VersionEdit* edit, SequenceNumber last_sequence) {
+  if (!edit->log_number) edit->log_number = log_number_;
+  VersionBuilder builder(comparator_, table_cache_, *current_);
+  absl::Status s = builder.Apply(*edit);
+  if (!s.ok()) return s;
+  auto version = builder.Finish();
+  if (!version.ok()) return version.status();
+
+  const uint64_t old_manifest = manifest_number_;
+  const bool new_manifest = manifest_ == nullptr;
+  if (new_manifest) {
+    s = WriteSnapshot(last_sequence);
+    if (!s.ok()) return s;
+  }
+  edit->next_file_number = next_file_number_;
+  edit->last_sequence = last_sequence;
+  std::string record;
+  edit->EncodeTo(&record);
+  s = manifest_->AddRecord(record);
+  if (s.ok()) s = manifest_->Sync();
+  if (s.ok() && new_manifest) s = SetCurrentFile(options_->env, dbname_, manifest_number_);
+  if (!s.ok()) {
+    // The MANIFEST's state on disk is unknown: never append to it again.
+    manifest_.reset();
+    if (new_manifest) {
+      // CURRENT may name either MANIFEST now (the rename may have happened before a
+      // failed directory sync): keep both until a later switch succeeds.
+      kept_manifests_.insert(old_manifest);
+      kept_manifests_.insert(manifest_number_);
+    }
+    return s;
+  }
+  if (new_manifest) kept_manifests_.clear();
+  current_ = *std::move(version);
+  versions_.push_back(current_);
+  log_number_ = *edit->log_number;
+  return absl::OkStatus();
+}
+
+bool VersionSet::IsLiveManifest(uint64_t number) const {
+  return number == manifest_number_ || kept_manifests_.contains(number);
+}
+
+void VersionSet::AddLiveFiles(std::set<uint64_t>* live) {
+  std::erase_if(versions_, [](const auto& weak) { return weak.expired(); });
+  for (const auto& weak : versions_) {
+    if (auto version = weak.lock()) {
+      for (const FileList& files : version->files_) {
+        for (const auto& f : files) live->insert(f->number);
+      }
+    }
+  }
+}
+
+}  // namespace kvlsm
