@@ -50,38 +50,49 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   const size_t internal_key_size = user_key.size() + 8;
   const size_t encoded_size = VarintLength(internal_key_size) + internal_key_size +
                               VarintLength(value.size()) + value.size();
-  char* const entry = arena_.Allocate(encoded_size);
+  // One allocation: the skiplist node, then the entry (see SkipList::Allocate).
+  const Table::Allocation allocation = table_.Allocate(encoded_size);
+  char* const entry = allocation.extra();
   char* p = EncodeVarint32(entry, static_cast<uint32_t>(internal_key_size));
-  std::memcpy(p, user_key.data(), user_key.size());
+  // (An empty string_view may have a null data(), which memcpy must not be given.)
+  if (!user_key.empty()) std::memcpy(p, user_key.data(), user_key.size());
   p += user_key.size();
   EncodeFixed64(p, PackSequenceAndType(seq, type));
   p += 8;
   p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
-  std::memcpy(p, value.data(), value.size());
+  if (!value.empty()) std::memcpy(p, value.data(), value.size());
   assert(p + value.size() == entry + encoded_size);
-  table_.Insert(entry);
-  num_entries_.store(num_entries_.load(std::memory_order_relaxed) + 1,
-                     std::memory_order_relaxed);
+  table_.Insert(allocation, entry);
+  num_entries_.store(num_entries_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (type == ValueType::kDelete) {
-    num_deletes_.store(num_deletes_.load(std::memory_order_relaxed) + 1,
-                       std::memory_order_relaxed);
+    num_deletes_.store(num_deletes_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
 }
 
 bool MemTable::Get(std::string_view user_key, SequenceNumber snapshot, GetContext* ctx) const {
   if (ctx->done()) return true;
-  std::string search;
-  PutVarint32(&search, static_cast<uint32_t>(user_key.size() + 8));
-  AppendInternalKey(&search, user_key, std::min(snapshot, kMaxSequenceNumber), kTypeForSeek);
+  // The search key, encoded as an entry: on the stack unless the key is long.
+  const size_t internal_key_size = user_key.size() + 8;
+  char stack_buffer[128];
+  std::unique_ptr<char[]> heap_buffer;
+  char* search = stack_buffer;
+  if (internal_key_size + 5 > sizeof(stack_buffer)) {
+    heap_buffer.reset(new char[internal_key_size + 5]);
+    search = heap_buffer.get();
+  }
+  char* p = EncodeVarint32(search, static_cast<uint32_t>(internal_key_size));
+  if (!user_key.empty()) std::memcpy(p, user_key.data(), user_key.size());
+  EncodeFixed64(p + user_key.size(),
+                PackSequenceAndType(std::min(snapshot, kMaxSequenceNumber), kTypeForSeek));
+
   Table::Iterator iter(&table_);
   const Comparator* user_comparator = comparator_.comparator.user_comparator();
-  for (iter.Seek(search.data()); iter.Valid(); iter.Next()) {
+  for (iter.Seek(search); iter.Valid(); iter.Next()) {
     const char* entry = iter.key();
     const std::string_view internal_key = DecodeLengthPrefixed(entry);
     if (user_comparator->Compare(ExtractUserKey(internal_key), user_key) != 0) break;
     const auto type = static_cast<ValueType>(ExtractTrailer(internal_key) & 0xff);
-    const std::string_view value =
-        DecodeLengthPrefixed(internal_key.data() + internal_key.size());
+    const std::string_view value = DecodeLengthPrefixed(internal_key.data() + internal_key.size());
     if (!ctx->SaveValue(type, value)) return true;
   }
   return ctx->done();

@@ -18,10 +18,19 @@ bool AllZero(std::string_view bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == '\0'; });
 }
 
+// True when the header's own check matches its length, type and log number.
+bool HeaderCheckMatches(const char* header) {
+  const uint32_t check = Checksum32(std::string_view(
+      header + log::kLengthOffset, log::kHeaderCheckOffset - log::kLengthOffset));
+  const uint16_t stored =
+      static_cast<uint16_t>(static_cast<uint8_t>(header[log::kHeaderCheckOffset]) |
+                            (static_cast<uint8_t>(header[log::kHeaderCheckOffset + 1]) << 8));
+  return static_cast<uint16_t>(check) == stored;
+}
+
 }  // namespace
 
-LogReader::LogReader(std::unique_ptr<SequentialFile> file, Reporter* reporter,
-                     uint64_t log_number)
+LogReader::LogReader(std::unique_ptr<SequentialFile> file, Reporter* reporter, uint64_t log_number)
     : file_(std::move(file)),
       reporter_(reporter),
       log_number_(log_number),
@@ -75,8 +84,7 @@ void LogReader::SkipZeros(Fragment* fragment) {
       buffer_ = {};
       SetDropped(fragment, DropKind::kDamage, start, buffer_end_offset_,
                  absl::StrFormat(
-                     "zero-filled region at offset %d followed by other data in its block",
-                     start));
+                     "zero-filled region at offset %d followed by other data in its block", start));
       return;
     }
     buffer_ = {};
@@ -107,13 +115,14 @@ std::optional<uint64_t> LogReader::FindValidFragment(size_t from) const {
     if (DecodeFixed32(h + log::kLogNumberOffset) != log_number32) continue;
     const uint8_t type = static_cast<uint8_t>(h[log::kTypeOffset]);
     if (type == log::kZeroType || type > log::kMaxRecordType) continue;
-    const size_t length = static_cast<uint8_t>(h[log::kLengthOffset]) |
-                          (static_cast<size_t>(static_cast<uint8_t>(h[log::kLengthOffset + 1]))
-                           << 8);
+    if (!HeaderCheckMatches(h)) continue;
+    const size_t length =
+        static_cast<uint8_t>(h[log::kLengthOffset]) |
+        (static_cast<size_t>(static_cast<uint8_t>(h[log::kLengthOffset + 1])) << 8);
     if (pos + log::kHeaderSize + length > buffer_.size()) continue;
-    const uint32_t actual = Checksum32(
-        std::string_view(h + log::kTypeOffset, log::kHeaderSize - log::kTypeOffset),
-        std::string_view(h + log::kHeaderSize, length));
+    const uint32_t actual =
+        Checksum32(std::string_view(h + log::kTypeOffset, log::kHeaderSize - log::kTypeOffset),
+                   std::string_view(h + log::kHeaderSize, length));
     if (actual == DecodeFixed32(h + log::kChecksumOffset)) return BufferOffset() + pos;
   }
   return std::nullopt;
@@ -131,9 +140,9 @@ void LogReader::ReadPhysicalRecord(Fragment* fragment) {
       if (!buffer_.empty()) {
         if (eof_ && block_left >= log::kHeaderSize) {
           // A header starts here (this is not a block trailer) but the file ends.
-          Drop(fragment, DropKind::kTornTail, buffer_end_offset_,
-               absl::StrFormat("fragment header at offset %d truncated by the end of file",
-                               offset));
+          Drop(
+              fragment, DropKind::kTornTail, buffer_end_offset_,
+              absl::StrFormat("fragment header at offset %d truncated by the end of file", offset));
           return;
         }
         // A block trailer: padding, not covered by any checksum and never part of a record.
@@ -151,12 +160,19 @@ void LogReader::ReadPhysicalRecord(Fragment* fragment) {
       SkipZeros(fragment);
       return;
     }
-    const uint32_t length = static_cast<uint8_t>(header[log::kLengthOffset]) |
-                            (static_cast<uint32_t>(static_cast<uint8_t>(
-                                 header[log::kLengthOffset + 1]))
-                             << 8);
+    const uint32_t length =
+        static_cast<uint8_t>(header[log::kLengthOffset]) |
+        (static_cast<uint32_t>(static_cast<uint8_t>(header[log::kLengthOffset + 1])) << 8);
     const uint8_t type = static_cast<uint8_t>(header[log::kTypeOffset]);
     const size_t fragment_size = log::kHeaderSize + length;
+    if (!HeaderCheckMatches(header)) {
+      // The length cannot be trusted, so nothing more in this block can be.
+      Drop(fragment, DropKind::kDamage, buffer_end_offset_,
+           absl::StrFormat("fragment header at offset %d fails its check (damaged length, "
+                           "type or log number); dropping the rest of the block",
+                           offset));
+      return;
+    }
     if (fragment_size > block_left) {
       // The writer never lets a fragment cross a block boundary: the length is damaged.
       Drop(fragment, DropKind::kDamage, buffer_end_offset_,
@@ -187,8 +203,7 @@ void LogReader::ReadPhysicalRecord(Fragment* fragment) {
     const std::string_view payload(header + log::kHeaderSize, length);
     const uint32_t expected = DecodeFixed32(header + log::kChecksumOffset);
     const uint32_t actual = Checksum32(
-        std::string_view(header + log::kTypeOffset, log::kHeaderSize - log::kTypeOffset),
-        payload);
+        std::string_view(header + log::kTypeOffset, log::kHeaderSize - log::kTypeOffset), payload);
     if (actual != expected) {
       // The length cannot be trusted either, so nothing more in this block can be.
       Drop(fragment, DropKind::kDamage, buffer_end_offset_,

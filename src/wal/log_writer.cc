@@ -1,6 +1,8 @@
 // Record grammar (log_format.h, docs/format.md):
-//   fragment := checksum:fixed32 length:fixed16 type:uint8 log_number:fixed32 payload
-//   checksum  = Checksum32(type . log_number . payload)
+//   fragment := checksum:fixed32 length:fixed16 type:uint8 log_number:fixed32
+//               header_check:fixed16 payload
+//   header_check = low 16 bits of Checksum32(length . type . log_number)
+//   checksum  = Checksum32(type . log_number . header_check . payload)
 #include "wal/log_writer.h"
 
 #include <algorithm>
@@ -50,11 +52,15 @@ absl::Status LogWriter::AddRecord(std::string_view payload) {
     header[log::kLengthOffset + 1] = static_cast<char>(length >> 8);
     header[log::kTypeOffset] = static_cast<char>(type);
     EncodeFixed32(header + log::kLogNumberOffset, log_number32);
+    const uint32_t header_check = Checksum32(std::string_view(
+        header + log::kLengthOffset, log::kHeaderCheckOffset - log::kLengthOffset));
+    header[log::kHeaderCheckOffset] = static_cast<char>(header_check & 0xff);
+    header[log::kHeaderCheckOffset + 1] = static_cast<char>((header_check >> 8) & 0xff);
     const std::string_view fragment = payload.substr(0, length);
-    EncodeFixed32(header + log::kChecksumOffset,
-                  Checksum32(std::string_view(header + log::kTypeOffset,
-                                              log::kHeaderSize - log::kTypeOffset),
-                             fragment));
+    EncodeFixed32(
+        header + log::kChecksumOffset,
+        Checksum32(std::string_view(header + log::kTypeOffset, log::kHeaderSize - log::kTypeOffset),
+                   fragment));
     buffer_.append(header, log::kHeaderSize);
     buffer_.append(fragment.data(), fragment.size());
 
