@@ -226,7 +226,8 @@ absl::Status DBImpl::Recover() {
   state->version = versions_->current();
   read_state_ = std::move(state);
   DeleteObsoleteFiles();
-  Log(absl::StrFormat("opened %s: %d WAL files, %d records replayed into %d tables, %d bytes "
+  Log(
+      absl::StrFormat("opened %s: %d WAL files, %d records replayed into %d tables, %d bytes "
                       "dropped, last sequence %d",
                       dbname_, logs.size(), replay->records, edit.new_files.size(),
                       replay->dropped_bytes, last_sequence_));
@@ -688,11 +689,11 @@ std::string DBImpl::StatsString() {
     absl::StrAppendFormat(&out, "  L%d  %5d  %10d\n", level, state.version->NumFiles(level),
                           state.version->LevelBytes(level));
   }
-  absl::StrAppendFormat(&out, "index+filter pinned: %d bytes; block cache: %d of %d bytes, "
-                              "%d hits, %d misses\n",
+  absl::StrAppendFormat(&out,
+                        "index+filter pinned: %d bytes; block cache: %d of %d bytes, "
+                        "%d hits, %d misses\n",
                         table_cache_->IndexAndFilterMemory(), options_.block_cache->GetUsage(),
-                        options_.block_cache->GetCapacity(),
-                        options_.block_cache->GetStats().hits,
+                        options_.block_cache->GetCapacity(), options_.block_cache->GetStats().hits,
                         options_.block_cache->GetStats().misses);
   absl::StrAppendFormat(&out, "sequence: last %d, live snapshots %d\n", last_sequence_,
                         snapshots_.size());
@@ -708,8 +709,9 @@ std::string DBImpl::StatsString() {
   absl::StrAppendFormat(&out, "stalls: %d delayed write groups, %.3f s stalled%s\n",
                         stats_.delayed_writes, stats_.stall_micros / 1e6,
                         write_stopped_ ? " (writes stopped now)" : "");
-  absl::StrAppendFormat(&out, "WAL: active %06d; recovery: %d records replayed, %d bytes "
-                              "dropped\n",
+  absl::StrAppendFormat(&out,
+                        "WAL: active %06d; recovery: %d records replayed, %d bytes "
+                        "dropped\n",
                         log_number_, stats_.recovered_records, stats_.recovery_dropped_bytes);
   absl::StrAppendFormat(&out, "background error: %s\n", background_error_.ToString());
   return out;
@@ -737,8 +739,8 @@ absl::Status DestroyDB(const std::string& path, const Options& options) {
   }
   if (!options.index_path.empty() && options.index_path != path) {
     auto index_children = env->GetChildren(options.index_path);
-    for (const std::string& name : index_children.ok() ? *index_children
-                                                       : std::vector<std::string>()) {
+    for (const std::string& name :
+         index_children.ok() ? *index_children : std::vector<std::string>()) {
       uint64_t number;
       FileType type;
       if (!ParseFileName(name, &number, &type) || type != FileType::kTableIndex) continue;

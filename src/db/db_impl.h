@@ -79,8 +79,7 @@ class DBImpl final : public DB {
   absl::Status MakeRoomForWrite(bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Gathers the batches of the writers queued behind the leader into one batch; sets
   // *sync when any of them asked for sync.
-  WriteBatch* BuildBatchGroup(Writer** last_writer, bool* sync)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  WriteBatch* BuildBatchGroup(Writer** last_writer, bool* sync) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Records a failed WAL, flush or MANIFEST write: the DB turns read-only.
   void SetBackgroundError(const absl::Status& status, std::string_view what)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -118,8 +117,8 @@ class DBImpl final : public DB {
   // What a reader needs, replaced as a whole (copy-on-write) when a memtable is sealed
   // or flushed, so that a read copies one pointer under mu_.
   struct ReadState {
-    std::shared_ptr<MemTable> mem;      // The active memtable.
-    std::vector<SealedMemTable> imm;    // Sealed memtables, newest first.
+    std::shared_ptr<MemTable> mem;    // The active memtable.
+    std::vector<SealedMemTable> imm;  // Sealed memtables, newest first.
     std::shared_ptr<const Version> version;
   };
 
@@ -153,9 +152,9 @@ class DBImpl final : public DB {
     uint64_t recovered_records = 0;
     uint64_t recovery_dropped_bytes = 0;
     uint64_t flushes = 0;
-    uint64_t flush_bytes = 0;        // Bytes of tables written by flushes.
-    uint64_t delayed_writes = 0;     // Write groups slowed down.
-    uint64_t stall_micros = 0;       // Time writers spent delayed or stopped.
+    uint64_t flush_bytes = 0;     // Bytes of tables written by flushes.
+    uint64_t delayed_writes = 0;  // Write groups slowed down.
+    uint64_t stall_micros = 0;    // Time writers spent delayed or stopped.
   };
   Stats stats_ ABSL_GUARDED_BY(mu_);
 };

@@ -32,9 +32,8 @@ absl::Status Options::Validate() const {
         absl::StrCat("Options::block_size = ", block_size, " is outside [256, 4194304]"));
   }
   if (block_restart_interval < 1 || block_restart_interval > 1024) {
-    return absl::InvalidArgumentError(absl::StrCat("Options::block_restart_interval = ",
-                                                   block_restart_interval,
-                                                   " is outside [1, 1024]"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Options::block_restart_interval = ", block_restart_interval, " is outside [1, 1024]"));
   }
   if (compression != CompressionType::kNone && compression != CompressionType::kZstd) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -115,8 +115,7 @@ absl::StatusOr<Cache::Handle*> TableCache::FindTable(const FileMetaData& file) {
 }
 
 absl::Status TableCache::Get(const ReadOptions& options, const FileMetaData& file,
-                             std::string_view user_key, SequenceNumber snapshot,
-                             GetContext* ctx) {
+                             std::string_view user_key, SequenceNumber snapshot, GetContext* ctx) {
   auto handle = FindTable(file);
   if (!handle.ok()) return handle.status();
   absl::Status s = Reader(cache_.get(), *handle)->Get(options, user_key, snapshot, ctx);

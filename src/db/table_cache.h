@@ -46,8 +46,8 @@ class TableCache {
   TableCache& operator=(const TableCache&) = delete;
 
   // Point lookup in one table; see TableReader::Get.
-  absl::Status Get(const ReadOptions& options, const FileMetaData& file,
-                   std::string_view user_key, SequenceNumber snapshot, GetContext* ctx);
+  absl::Status Get(const ReadOptions& options, const FileMetaData& file, std::string_view user_key,
+                   SequenceNumber snapshot, GetContext* ctx);
 
   // An iterator over the table's internal keys. It keeps the table open while it lives.
   // On error, an empty iterator whose status() is the error.

@@ -65,8 +65,8 @@ struct VersionEdit {
   std::optional<uint64_t> log_number;
   std::optional<uint64_t> next_file_number;
   std::optional<SequenceNumber> last_sequence;
-  std::vector<std::pair<int, FileMetaData>> new_files;       // (level, file)
-  std::vector<std::pair<int, uint64_t>> deleted_files;       // (level, number)
+  std::vector<std::pair<int, FileMetaData>> new_files;  // (level, file)
+  std::vector<std::pair<int, uint64_t>> deleted_files;  // (level, number)
 
   void AddFile(int level, FileMetaData file) { new_files.emplace_back(level, std::move(file)); }
   void RemoveFile(int level, uint64_t number) { deleted_files.emplace_back(level, number); }

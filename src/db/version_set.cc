@@ -115,9 +115,9 @@ class VersionBuilder {
       });
       for (size_t i = 1; i < files.size(); ++i) {
         if (cmp->Compare(files[i - 1]->largest, files[i]->smallest) >= 0) {
-          return absl::DataLossError(absl::StrFormat(
-              "tables %06d and %06d overlap in level %d", files[i - 1]->number,
-              files[i]->number, level));
+          return absl::DataLossError(absl::StrFormat("tables %06d and %06d overlap in level %d",
+                                                     files[i - 1]->number, files[i]->number,
+                                                     level));
         }
       }
     }
@@ -128,8 +128,8 @@ class VersionBuilder {
   std::shared_ptr<Version> version_;
 };
 
-VersionSet::VersionSet(const std::string& dbname, const Options* options,
-                       TableCache* table_cache, const InternalKeyComparator* comparator)
+VersionSet::VersionSet(const std::string& dbname, const Options* options, TableCache* table_cache,
+                       const InternalKeyComparator* comparator)
     : dbname_(dbname),
       options_(options),
       table_cache_(table_cache),
@@ -170,9 +170,8 @@ absl::Status VersionSet::Recover(SequenceNumber* last_sequence) {
       !ParseFileName(std::string_view(current).substr(0, current.size() - 1), &manifest_number,
                      &type) ||
       type != FileType::kManifest) {
-    return absl::DataLossError(absl::StrCat(CurrentFileName(dbname_),
-                                            ": does not name a MANIFEST (", current.size(),
-                                            " bytes)"));
+    return absl::DataLossError(absl::StrCat(
+        CurrentFileName(dbname_), ": does not name a MANIFEST (", current.size(), " bytes)"));
   }
   const std::string manifest = ManifestFileName(dbname_, manifest_number);
   auto file = env->NewSequentialFile(manifest);
@@ -198,8 +197,7 @@ absl::Status VersionSet::Recover(SequenceNumber* last_sequence) {
   }
   if (!reader.status().ok()) return reader.status();
   if (!reporter.damage.ok()) return reporter.damage;
-  if (!state.comparator || !state.next_file_number || !state.log_number ||
-      !state.last_sequence) {
+  if (!state.comparator || !state.next_file_number || !state.log_number || !state.last_sequence) {
     return absl::DataLossError(absl::StrCat(
         manifest, ": incomplete (no comparator, file number, log number or sequence)"));
   }
@@ -210,9 +208,9 @@ absl::Status VersionSet::Recover(SequenceNumber* last_sequence) {
   }
   if (state.merge_operator && options_->merge_operator &&
       *state.merge_operator != options_->merge_operator->Name()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        dbname_, ": the DB was written with merge operator '", *state.merge_operator,
-        "' but Options::merge_operator is '", options_->merge_operator->Name(), "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(dbname_, ": the DB was written with merge operator '", *state.merge_operator,
+                     "' but Options::merge_operator is '", options_->merge_operator->Name(), "'"));
   }
   auto version = builder.Finish();
   if (!version.ok()) {
@@ -229,14 +227,13 @@ absl::Status VersionSet::Recover(SequenceNumber* last_sequence) {
               std::pair{TableIndexFileName(index_dir, f->number), f->index_size}}) {
           auto size = env->GetFileSize(name);
           if (!size.ok()) {
-            return absl::DataLossError(absl::StrFormat(
-                "%s names table file %s, which cannot be read: %s", manifest, name,
-                size.status().message()));
+            return absl::DataLossError(
+                absl::StrFormat("%s names table file %s, which cannot be read: %s", manifest, name,
+                                size.status().message()));
           }
           if (*size != expected) {
-            return absl::DataLossError(
-                absl::StrFormat("table file %s has %d bytes but %s records %d", name, *size,
-                                manifest, expected));
+            return absl::DataLossError(absl::StrFormat(
+                "table file %s has %d bytes but %s records %d", name, *size, manifest, expected));
           }
         }
       }

@@ -43,8 +43,8 @@ class Version {
 
   // Feeds ctx the entries for user_key visible at snapshot, newest first, from every
   // table that may hold it, until ctx is decided. Errors name the table.
-  absl::Status Get(const ReadOptions& options, std::string_view user_key,
-                   SequenceNumber snapshot, GetContext* ctx) const;
+  absl::Status Get(const ReadOptions& options, std::string_view user_key, SequenceNumber snapshot,
+                   GetContext* ctx) const;
 
   // Appends iterators that together cover every table: one per level-0 table, one
   // concatenating iterator per deeper level.

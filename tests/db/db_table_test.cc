@@ -203,8 +203,8 @@ TEST_F(DBTableTest, TruncatedTableIsNamedAtOpen) {
   ASSERT_EQ(files.size(), 1u);
   std::string contents;
   ASSERT_OK(ReadFileToString(env_.get(), files[0], &contents));
-  ASSERT_OK(WriteStringToFile(env_.get(), contents.substr(0, contents.size() - 1), files[0],
-                              false));
+  ASSERT_OK(
+      WriteStringToFile(env_.get(), contents.substr(0, contents.size() - 1), files[0], false));
   auto db = DB::Open(options_, "/db");
   EXPECT_TRUE(absl::IsDataLoss(db.status())) << db.status();
   EXPECT_TRUE(test::MessageContains(db.status(), files[0])) << db.status();
