@@ -8,7 +8,7 @@
 # As root it runs apt-get itself; otherwise it prints the exact command to run and exits 1.
 set -euo pipefail
 
-packages=(g++ cmake ninja-build pkg-config libabsl-dev libzstd-dev libxxhash-dev
+packages=(g++ cmake ninja-build pkg-config python3 libabsl-dev libzstd-dev libxxhash-dev
           libgtest-dev libgmock-dev libbenchmark-dev)
 for arg in "$@"; do
   case "$arg" in

@@ -12,9 +12,11 @@
 #include <string>
 #include <string_view>
 
+#include "kvlsm/export.h"
+
 namespace kvlsm {
 
-class Comparator {
+class KVLSM_EXPORT Comparator {
  public:
   virtual ~Comparator() = default;
 
@@ -34,7 +36,7 @@ class Comparator {
 
 // Lexicographic order of unsigned bytes (memcmp order). The result has static lifetime and
 // must not be deleted.
-const Comparator* BytewiseComparator();
+KVLSM_EXPORT const Comparator* BytewiseComparator();
 
 }  // namespace kvlsm
 

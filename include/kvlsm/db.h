@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "kvlsm/export.h"
 #include "kvlsm/iterator.h"
 #include "kvlsm/options.h"
 #include "kvlsm/write_batch.h"
@@ -30,12 +31,12 @@ namespace kvlsm {
 
 // An immutable view of the DB at one point of history. Obtain with DB::GetSnapshot, give
 // back with DB::ReleaseSnapshot.
-class Snapshot {
+class KVLSM_EXPORT Snapshot {
  protected:
   virtual ~Snapshot() = default;
 };
 
-class DB {
+class KVLSM_EXPORT DB {
  public:
   // Opens (and, with create_if_missing, creates) the DB in directory `path`, replaying its
   // write-ahead logs. Fails with InvalidArgument for invalid options or a comparator or
@@ -100,7 +101,7 @@ class DB {
 
 // Deletes the DB in `path` (its files and, when then empty, the directory). OK when there
 // is nothing there. FailedPrecondition when the DB is open.
-absl::Status DestroyDB(const std::string& path, const Options& options);
+KVLSM_EXPORT absl::Status DestroyDB(const std::string& path, const Options& options);
 
 }  // namespace kvlsm
 

@@ -14,10 +14,11 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "kvlsm/export.h"
 
 namespace kvlsm {
 
-class Iterator {
+class KVLSM_EXPORT Iterator {
  public:
   Iterator() = default;
   Iterator(const Iterator&) = delete;
@@ -46,7 +47,7 @@ class Iterator {
 };
 
 // An iterator over nothing that reports `status` (OK for a plain empty iterator).
-std::unique_ptr<Iterator> NewErrorIterator(const absl::Status& status);
+KVLSM_EXPORT std::unique_ptr<Iterator> NewErrorIterator(const absl::Status& status);
 
 }  // namespace kvlsm
 

@@ -17,10 +17,11 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "kvlsm/export.h"
 
 namespace kvlsm {
 
-class MergeOperator {
+class KVLSM_EXPORT MergeOperator {
  public:
   virtual ~MergeOperator() = default;
 

@@ -13,10 +13,11 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "kvlsm/export.h"
 
 namespace kvlsm {
 
-class WriteBatch {
+class KVLSM_EXPORT WriteBatch {
  public:
   // Receives the updates of a batch, in order, from Iterate().
   class Handler {
