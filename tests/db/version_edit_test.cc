@@ -30,6 +30,21 @@ TEST(VersionEditTest, RoundTripsEveryField) {
   EXPECT_EQ(decoded.last_sequence, (1ull << 56) - 1);
 }
 
+// The worked example of docs/format.md ("MANIFEST").
+TEST(VersionEditTest, EncodingMatchesTheDocumentedExample) {
+  VersionEdit edit;
+  edit.format_version = 1;
+  edit.comparator = "kvlsm.BytewiseComparator";
+  edit.log_number = 0;
+  edit.next_file_number = 2;
+  edit.last_sequence = 0;
+  std::string encoded;
+  edit.EncodeTo(&encoded);
+  EXPECT_EQ(encoded, std::string("\x01\x01\x02\x18kvlsm.BytewiseComparator"
+                                 "\x04\x00\x05\x02\x06\x00",
+                                 34));
+}
+
 TEST(VersionEditTest, ApplyLetsLaterFieldsWin) {
   VersionEdit base, later;
   base.log_number = 1;

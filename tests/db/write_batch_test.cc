@@ -58,6 +58,21 @@ TEST(WriteBatchTest, EmptyBatch) {
   EXPECT_EQ(PrintContents(batch), "");
 }
 
+// The worked example of docs/format.md ("Write batch").
+TEST(WriteBatchTest, EncodingMatchesTheDocumentedExample) {
+  WriteBatch batch;
+  batch.Put("k1", "v");
+  batch.Delete("k2");
+  WriteBatchInternal::SetSequence(&batch, 7);
+  const std::string expected(
+      "\x07\x00\x00\x00\x00\x00\x00\x00"
+      "\x02\x00\x00\x00"
+      "\x01\x02k1\x01v"
+      "\x00\x02k2",
+      22);
+  EXPECT_EQ(WriteBatchInternal::Contents(batch), expected);
+}
+
 TEST(WriteBatchTest, RecordsGetConsecutiveSequences) {
   WriteBatch batch;
   batch.Put("foo", "bar");
