@@ -64,11 +64,12 @@ struct CompactionFile {
   bool being_compacted = false;  // An input of a running compaction: must not be picked.
 };
 
-// A compaction the DB is running (its inputs are being_compacted), for the last rule above.
+// A compaction the DB is running (its inputs are being_compacted), for the running-compaction
+// rule above.
 struct RunningCompaction {
-  int start_level = 0;    // Shallowest level of its inputs.
-  int output_level = 0;   // -1 for a drop.
-  std::string smallest;   // User-key range of all its inputs, inclusive.
+  int start_level = 0;   // Shallowest level of its inputs.
+  int output_level = 0;  // -1 for a drop.
+  std::string smallest;  // User-key range of all its inputs, inclusive.
   std::string largest;
 };
 
@@ -147,12 +148,13 @@ struct KVLSM_EXPORT LeveledCompactionOptions {
   // Level-0 tables (not being compacted) that make level 0 due. Default 4; range
   // [1, 1000]. Higher: fewer, larger level-0 compactions and more tables per read.
   int level0_file_trigger = 4;
-  // Size ratio between neighbouring levels. Default 10; range [2, 1000]. Higher: fewer
+  // Size ratio between neighbouring levels. Default 10; range (1, 1000]. Higher: fewer
   // levels and less space overhead, more bytes rewritten per compaction.
   double level_size_multiplier = 10;
-  // Target bytes of the level level-0 compacts into (the base level; with dynamic sizing,
-  // the base level's target lies in [base_level_bytes / multiplier, base_level_bytes)).
-  // Default 256 MiB; must be > 0.
+  // Static sizing: level 1's target. Dynamic sizing: the size at which the base level (the
+  // one level 0 compacts into) hands that role to a new level above it, so the base
+  // level's target stays below this unless the base is level 1. Default 256 MiB; must be
+  // > 0. Larger: fewer levels, larger level-0 compactions.
   uint64_t base_level_bytes = uint64_t{256} << 20;
   // Derive level targets from the largest level (see docs/compaction.md) so that space
   // amplification stays near 1 + 1/(multiplier - 1) whatever the DB's size. Default true.
@@ -198,7 +200,8 @@ struct KVLSM_EXPORT SizeTieredCompactionOptions {
   // tombstone_min_age_seconds old and no older run overlaps its keys (so its tombstones can
   // be dropped). Default 0.5; must be > 0; above 1 disables.
   double tombstone_ratio_trigger = 0.5;
-  // Default 86400 (one day).
+  // A run must be this old (seconds since creation_time) before tombstones alone make it
+  // due. Default 86400 (one day). Bounds the rework when snapshots keep tombstones alive.
   uint64_t tombstone_min_age_seconds = 86400;
 
   // OK, or InvalidArgument naming the first bad field.

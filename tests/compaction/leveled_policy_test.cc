@@ -1,0 +1,468 @@
+#include "compaction/leveled_policy.h"
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "compaction/compaction_test_util.h"
+#include "kvlsm/compaction_policy.h"
+#include "testutil/testutil.h"
+
+namespace kvlsm {
+namespace {
+
+using test::DescribePick;
+using test::FileSpec;
+using test::MakePicture;
+
+// Small numbers keep the golden shapes readable: level 1 targets 1000 bytes, level 2 10000.
+LeveledCompactionOptions StaticOptions() {
+  LeveledCompactionOptions o;
+  o.level0_file_trigger = 4;
+  o.level_size_multiplier = 10;
+  o.base_level_bytes = 1000;
+  o.dynamic_level_bytes = false;
+  o.target_file_size = 100;
+  o.max_grandparent_overlap_bytes = 300;
+  o.tombstone_ratio_trigger = 0.5;
+  o.tombstone_min_age_seconds = 3600;
+  return o;
+}
+
+LeveledCompactionOptions DynamicOptions() {
+  LeveledCompactionOptions o = StaticOptions();
+  o.dynamic_level_bytes = true;
+  return o;
+}
+
+struct PickCase {
+  const char* name;
+  LeveledCompactionOptions options;
+  std::vector<std::vector<FileSpec>> levels;
+  std::vector<RunningCompaction> running;
+  const char* expected;
+};
+
+// Four overlapping level-0 tables spanning [a, e].
+const std::vector<FileSpec> kFourOverlapping = {
+    {4, "b", "e", 10}, {3, "c", "d", 10}, {2, "a", "b", 10}, {1, "d", "e", 10}};
+// Four level-0 tables within [a, b].
+const std::vector<FileSpec> kFourNarrow = {
+    {4, "a", "b", 10}, {3, "a", "b", 10}, {2, "a", "a", 10}, {1, "b", "b", 10}};
+// Level 1 at 1.2x its target: overlap ratios with kNextLevel are 350/400 (10), 50/400 (11)
+// and 1000/400 (12).
+const std::vector<FileSpec> kOverTarget = {
+    {10, "a", "c", 400}, {11, "d", "f", 400}, {12, "g", "i", 400}};
+const std::vector<FileSpec> kNextLevel = {
+    {20, "a", "b", 300}, {21, "c", "e", 50}, {22, "h", "k", 1000}};
+
+std::vector<FileSpec> WithBusy(std::vector<FileSpec> files, uint64_t number) {
+  for (FileSpec& f : files) f.busy = f.busy || f.number == number;
+  return files;
+}
+std::vector<FileSpec> WithDeletions(std::vector<FileSpec> files, uint64_t number,
+                                    uint64_t deletions) {
+  for (FileSpec& f : files) {
+    if (f.number == number) f.deletions = deletions;
+  }
+  return files;
+}
+
+LeveledCompactionOptions TombstonesDisabled() {
+  LeveledCompactionOptions o = StaticOptions();
+  o.tombstone_ratio_trigger = 1.5;
+  return o;
+}
+
+const PickCase kPickCases[] = {
+    {"EmptyTree", StaticOptions(), {}, {}, "none"},
+    {"UnderTargets",
+     StaticOptions(),
+     {{{3, "a", "z", 10}, {2, "a", "z", 10}, {1, "a", "z", 10}}, {{10, "a", "m", 500}}},
+     {},
+     "none"},
+    {"Level0TriggerMovesTheOverlapGroupAndBaseOverlap",
+     StaticOptions(),
+     {kFourOverlapping,
+      {{10, "a", "c", 100}, {11, "d", "f", 100}, {12, "x", "z", 100}},
+      {{20, "a", "a", 50}, {21, "f", "g", 50}, {22, "h", "h", 50}}},
+     {},
+     "L0:4,3,2,1 L1:10,11 -> L1 gp:20,21"},
+    {"Level0PicksOldestDisjointGroup",
+     StaticOptions(),
+     {{{4, "m", "n", 10}, {3, "a", "b", 10}, {2, "m", "p", 10}, {1, "c", "d", 10}}},
+     {},
+     "L0:1 -> L1 move"},
+    {"Level0BusyTableBlocksItsWholeGroup",
+     StaticOptions(),
+     {{{5, "x", "y", 10},
+       {4, "a", "c", 10},
+       {3, "b", "d", 10, 0, 0, true},
+       {2, "a", "b", 10},
+       {1, "c", "e", 10}}},
+     {},
+     "L0:5 -> L1 move"},
+    {"Level0BusyTablesDoNotCountTowardTheTrigger",
+     StaticOptions(),
+     {{{4, "x", "y", 10}, {3, "a", "b", 10, 0, 0, true}, {2, "c", "d", 10}, {1, "e", "f", 10}}},
+     {},
+     "none"},
+    {"Level0BlockedByBusyBaseTable",
+     StaticOptions(),
+     {kFourOverlapping, {{10, "a", "c", 100, 0, 0, true}}},
+     {},
+     "none"},
+    {"LevelOverTargetPicksSmallestOverlapRatio",
+     StaticOptions(),
+     {{}, kOverTarget, kNextLevel, {{30, "d", "d", 10}}},
+     {},
+     "L1:11 L2:21 -> L2 gp:30"},
+    {"TombstoneHeavyTableFirstInDueLevel",
+     StaticOptions(),
+     {{}, WithDeletions(kOverTarget, 12, 60), kNextLevel},
+     {},
+     "L1:12 L2:22 -> L2"},
+    {"HigherTombstoneRatioFirst",
+     StaticOptions(),
+     {{}, WithDeletions(WithDeletions(kOverTarget, 12, 70), 10, 60), kNextLevel},
+     {},
+     "L1:12 L2:22 -> L2"},
+    {"TombstonePriorityOffWhenDisabled",
+     TombstonesDisabled(),
+     {{}, WithDeletions(kOverTarget, 12, 60), kNextLevel},
+     {},
+     "L1:11 L2:21 -> L2"},
+    {"CleanCutExpandsStartLevel",
+     StaticOptions(),
+     {{},
+      {{10, "a", "c", 400}, {11, "c", "e", 400}, {12, "g", "i", 400}},
+      {{20, "a", "a", 10}, {21, "e", "f", 100}, {22, "g", "i", 2000}}},
+     {},
+     "L1:10,11 L2:20,21 -> L2"},
+    {"CleanCutExpandsOutputLevel",
+     StaticOptions(),
+     {{},
+      {{10, "a", "c", 1100}},
+      {{20, "b", "d", 100}, {21, "d", "f", 100}, {22, "f", "g", 100}, {23, "h", "i", 100}}},
+     {},
+     "L1:10 L2:20,21,22 -> L2"},
+    {"GrandparentFilesOverlapTheWholePick",
+     StaticOptions(),
+     {{},
+      {{10, "c", "f", 1100}},
+      {{20, "a", "d", 100}, {21, "e", "g", 100}},
+      {{30, "a", "b", 50}, {31, "c", "c", 100}, {32, "d", "h", 200}, {33, "i", "j", 100}}},
+     {},
+     "L1:10 L2:20,21 -> L2 gp:30,31,32"},
+    {"TrivialMoveWithinGrandparentLimit",
+     StaticOptions(),
+     {{}, {{10, "a", "b", 1100}}, {}, {{30, "a", "b", 300}}},
+     {},
+     "L1:10 -> L2 gp:30 move"},
+    {"NoTrivialMoveOverGrandparentLimit",
+     StaticOptions(),
+     {{}, {{10, "a", "b", 1100}}, {}, {{30, "a", "b", 301}}},
+     {},
+     "L1:10 -> L2 gp:30"},
+    {"SkipsBeingCompactedTable",
+     StaticOptions(),
+     {{},
+      {{10, "a", "c", 400},
+       {11, "d", "f", 400, 0, 0, true},
+       {12, "g", "i", 400},
+       {13, "j", "k", 400}},
+      kNextLevel},
+     {},
+     "L1:10 L2:20,21 -> L2"},
+    {"SkipsPickWhoseOverlapIsBusy",
+     StaticOptions(),
+     {{}, kOverTarget, WithBusy(kNextLevel, 21)},
+     {},
+     "L1:12 L2:22 -> L2"},
+    {"RunningCompactionOnIntersectingLevelsBlocks",
+     StaticOptions(),
+     {{}, {{10, "a", "c", 1100}}},
+     {{1, 2, "b", "b"}},
+     "none"},
+    {"RunningCompactionElsewhereDoesNotBlock",
+     StaticOptions(),
+     {{}, {{10, "a", "c", 1100}}},
+     {{3, 4, "a", "z"}, {1, 2, "d", "z"}, {0, -1, "a", "z"}},
+     "L1:10 -> L2 move"},
+    {"HighestScoreFirst",
+     StaticOptions(),
+     {kFourNarrow, {{10, "m", "n", 1500}}},
+     {},
+     "L1:10 -> L2 move"},
+    {"ScoreTieGoesToShallowerLevel",
+     StaticOptions(),
+     {kFourNarrow, {{10, "m", "n", 1000}}},
+     {},
+     "L0:4,3,2,1 -> L1"},
+    {"FallsBackToNextDueLevel",
+     StaticOptions(),
+     {{}, {{10, "a", "c", 2000}}, {{20, "a", "c", 100, 0, 0, true}, {21, "x", "y", 10050}}},
+     {},
+     "L2:21 -> L3 move"},
+    {"TombstoneCleanupRewritesLastLevelInPlace",
+     StaticOptions(),
+     {{}, {}, {}, {}, {}, {}, {{60, "a", "c", 100, 60, 7200}}},
+     {},
+     "L6:60 -> L6"},
+    {"TombstoneCleanupAtLastLevelKeepsCleanCut",
+     StaticOptions(),
+     {{}, {}, {}, {}, {}, {}, {{60, "a", "c", 100, 60, 7200}, {61, "c", "e", 100}}},
+     {},
+     "L6:60,61 -> L6"},
+    {"TombstoneCleanupPushesDownOneLevel",
+     StaticOptions(),
+     {{}, {}, {{20, "a", "c", 100, 80, 7200}}, {{30, "b", "d", 100}}},
+     {},
+     "L2:20 L3:30 -> L3"},
+    {"TombstoneCleanupWaitsForMinAge",
+     StaticOptions(),
+     {{}, {}, {{20, "a", "c", 100, 80, 3599}}},
+     {},
+     "none"},
+    {"TombstoneCleanupBelowTriggerIgnored",
+     StaticOptions(),
+     {{}, {}, {{20, "a", "c", 100, 49, 7200}}},
+     {},
+     "none"},
+    {"TombstoneCleanupDisabledAboveOne",
+     TombstonesDisabled(),
+     {{}, {}, {{20, "a", "c", 100, 100, 7200}}},
+     {},
+     "none"},
+    {"TombstoneCleanupFromLevel0",
+     StaticOptions(),
+     {{{2, "x", "y", 10}, {1, "a", "c", 10, 90, 7200}}},
+     {},
+     "L0:1 -> L1"},
+    {"TombstoneCleanupHighestRatioFirst",
+     StaticOptions(),
+     {{}, {}, {{20, "a", "c", 100, 60, 7200}}, {}, {}, {{50, "x", "y", 100, 90, 7200}}},
+     {},
+     "L5:50 -> L6"},
+    {"DynamicEmptyTreeLevel0IntoLastLevel",
+     DynamicOptions(),
+     {kFourNarrow},
+     {},
+     "L0:4,3,2,1 -> L6"},
+    {"DynamicLevel0IntoBaseLevel",
+     DynamicOptions(),
+     {kFourNarrow, {}, {}, {}, {}, {}, {{60, "a", "z", 1000000}}},
+     {},
+     "L0:4,3,2,1 -> L2"},
+    {"DynamicLevelOverTarget",
+     DynamicOptions(),
+     {{},
+      {},
+      {},
+      {},
+      {},
+      {{50, "a", "m", 100000}, {51, "n", "z", 100001}},
+      {{60, "a", "f", 400000}, {61, "g", "z", 600000}}},
+     {},
+     "L5:51 L6:61 -> L6"},
+    {"DynamicBaseNeverBelowData",
+     DynamicOptions(),
+     {kFourNarrow, {{10, "a", "b", 5}}, {}, {}, {}, {}, {{60, "a", "z", 1000000}}},
+     {},
+     "L0:4,3,2,1 L1:10 -> L1"},
+};
+
+TEST(LeveledPolicyTest, GoldenPicks) {
+  for (const PickCase& c : kPickCases) {
+    SCOPED_TRACE(c.name);
+    auto policy = NewLeveledCompaction(c.options);
+    ASSERT_OK(policy->Validate());
+    const CompactionPicture picture = MakePicture(c.levels, c.running);
+    const std::optional<CompactionPick> pick = policy->Pick(picture);
+    EXPECT_EQ(DescribePick(pick), c.expected);
+    if (!pick) continue;
+    EXPECT_OK(CheckCompactionPick(picture, *pick));
+    EXPECT_EQ(pick->target_file_size, c.options.target_file_size);
+    EXPECT_EQ(pick->max_grandparent_overlap_bytes, c.options.max_grandparent_overlap_bytes);
+    EXPECT_FALSE(pick->drop_only);
+    EXPECT_FALSE(pick->reason.empty());
+  }
+}
+
+TEST(LeveledPolicyTest, ReasonsNameTheTrigger) {
+  auto policy = NewLeveledCompaction(StaticOptions());
+  auto pick = policy->Pick(MakePicture({kFourNarrow}));
+  ASSERT_TRUE(pick);
+  EXPECT_EQ(pick->reason, "L0 score 1.00: 4 files, trigger 4");
+  pick = policy->Pick(MakePicture({{}, WithDeletions(kOverTarget, 12, 60), kNextLevel}));
+  ASSERT_TRUE(pick);
+  EXPECT_EQ(pick->reason, "L1 score 1.20: 1.2 KiB, target 1000 B; file 12 is 60% tombstones");
+  pick = policy->Pick(MakePicture({{}, {}, {}, {}, {}, {}, {{60, "a", "c", 100, 60, 7200}}}));
+  ASSERT_TRUE(pick);
+  EXPECT_EQ(pick->reason, "tombstones: file 60 of L6 is 60% deletions, 7200 s old");
+}
+
+// Dynamic targets for a few shapes, with D = 1000 and m = 10: the base level's target stays
+// at or above D / m = 100, and levels above the base are unused (0).
+TEST(LeveledPolicyTest, DynamicLevelTargets) {
+  struct Case {
+    const char* name;
+    std::vector<uint64_t> level_bytes;  // Levels 1..6, one table each when > 0.
+    int base_level;
+    std::vector<uint64_t> targets;  // Levels 0..6.
+  };
+  const Case cases[] = {
+      {"Empty", {0, 0, 0, 0, 0, 0}, 6, {0, 0, 0, 0, 0, 0, 1000}},
+      {"LastLevelSmall", {0, 0, 0, 0, 0, 500}, 6, {0, 0, 0, 0, 0, 0, 500}},
+      {"JustBelowSecondLevel", {0, 0, 0, 0, 0, 999}, 6, {0, 0, 0, 0, 0, 0, 999}},
+      {"SecondLevelOpensAtD", {0, 0, 0, 0, 0, 1000}, 5, {0, 0, 0, 0, 0, 100, 1000}},
+      {"Million", {0, 0, 0, 0, 0, 1000000}, 2, {0, 0, 100, 1000, 10000, 100000, 1000000}},
+      {"HundredMillion",
+       {0, 0, 0, 0, 0, 100000000},
+       1,
+       {0, 1000, 10000, 100000, 1000000, 10000000, 100000000}},
+      {"LargestLevelSetsTheBottom", {0, 0, 0, 0, 5000, 2000}, 5, {0, 0, 0, 0, 0, 500, 5000}},
+      {"BaseMovesUpToData",
+       {5, 0, 0, 0, 0, 1000000},
+       1,
+       {0, 100, 100, 1000, 10000, 100000, 1000000}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<std::vector<FileSpec>> levels(7);
+    for (int l = 1; l <= 6; ++l) {
+      if (c.level_bytes[l - 1] > 0) {
+        levels[l].push_back({static_cast<uint64_t>(l), "a", "z", c.level_bytes[l - 1]});
+      }
+    }
+    const compaction::LevelTargets t =
+        compaction::ComputeLevelTargets(MakePicture(levels), DynamicOptions());
+    EXPECT_EQ(t.base_level, c.base_level);
+    EXPECT_EQ(t.bytes, c.targets);
+  }
+}
+
+TEST(LeveledPolicyTest, StaticLevelTargets) {
+  const compaction::LevelTargets t =
+      compaction::ComputeLevelTargets(MakePicture({}), StaticOptions());
+  EXPECT_EQ(t.base_level, 1);
+  EXPECT_EQ(t.bytes, (std::vector<uint64_t>{0, 1000, 10000, 100000, 1000000, 10000000, 100000000}));
+  LeveledCompactionOptions huge = StaticOptions();
+  huge.base_level_bytes = uint64_t{1} << 62;
+  const compaction::LevelTargets saturated = compaction::ComputeLevelTargets(MakePicture({}), huge);
+  EXPECT_EQ(saturated.bytes[6], std::numeric_limits<uint64_t>::max());
+}
+
+// Space amplification with dynamic targets: the levels above the last add up to about 1/9
+// of it, so the tree holds about 1.11x its last level when every level is at its target.
+TEST(LeveledPolicyTest, DynamicTargetsKeepSpaceAmplificationNearOnePointOne) {
+  for (uint64_t bottom : {uint64_t{1} << 30, uint64_t{50} << 30, uint64_t{3} << 40}) {
+    SCOPED_TRACE(bottom);
+    LeveledCompactionOptions o;  // Defaults: 256 MiB base, multiplier 10.
+    const compaction::LevelTargets t = compaction::ComputeLevelTargets(
+        MakePicture({{}, {}, {}, {}, {}, {}, {{1, "a", "z", bottom}}}), o);
+    uint64_t upper = 0;
+    for (int l = 1; l < 6; ++l) upper += t.bytes[l];
+    const double amplification = 1 + static_cast<double>(upper) / static_cast<double>(bottom);
+    EXPECT_GE(amplification, 1.0);
+    EXPECT_LE(amplification, 1.0 + 1.0 / 9 + 1e-9);
+  }
+}
+
+TEST(LeveledPolicyTest, ScoresAndPendingBytes) {
+  auto policy = NewLeveledCompaction(StaticOptions());
+  const CompactionPicture picture =
+      MakePicture({kFourNarrow,
+                   {{10, "a", "c", 700}, {11, "d", "f", 800, 0, 0, true}},
+                   {{20, "a", "z", 3000}}});
+  const std::vector<double> scores = policy->LevelScores(picture);
+  ASSERT_EQ(scores.size(), 7u);
+  EXPECT_DOUBLE_EQ(scores[0], 1.0);
+  EXPECT_DOUBLE_EQ(scores[1], 0.7);  // Bytes being compacted do not count.
+  EXPECT_DOUBLE_EQ(scores[2], 0.3);
+  EXPECT_DOUBLE_EQ(scores[6], 0.0);
+  // Level 0 is due: its 40 bytes, plus level 1's 1500; level 1 then holds 1540, 540 over
+  // target, which merge into level 2 at fan-out 3000 / 1540 + 1.
+  const double expected = 40 + 1500 + 540 * (3000.0 / 1540 + 1);
+  EXPECT_EQ(policy->EstimatePendingBytes(picture), static_cast<uint64_t>(expected));
+  EXPECT_EQ(policy->EstimatePendingBytes(MakePicture({})), 0u);
+  EXPECT_EQ(policy->EstimatePendingBytes(MakePicture({{}, {{10, "a", "c", 900}}})), 0u);
+}
+
+TEST(LeveledPolicyTest, PendingBytesWithoutNextLevelDataCountNothing) {
+  // RocksDB's estimate: bytes over target count only with a fan-out into data below.
+  auto policy = NewLeveledCompaction(StaticOptions());
+  EXPECT_EQ(policy->EstimatePendingBytes(MakePicture({{}, {{10, "a", "c", 1500}}})), 0u);
+  EXPECT_EQ(policy->EstimatePendingBytes(
+                MakePicture({{}, {{10, "a", "c", 1500}}, {{20, "a", "c", 500}}})),
+            static_cast<uint64_t>(500 * (500.0 / 1500 + 1)));
+}
+
+TEST(LeveledPolicyTest, FewerThanTwoLevelsNeverPicks) {
+  auto policy = NewLeveledCompaction(StaticOptions());
+  CompactionPicture picture = MakePicture({kFourNarrow});
+  picture.levels.resize(1);
+  EXPECT_FALSE(policy->Pick(picture));
+  EXPECT_EQ(policy->EstimatePendingBytes(picture), 0u);
+  EXPECT_TRUE(policy->LevelScores(picture).empty());
+}
+
+TEST(LeveledPolicyTest, ValidateNamesTheField) {
+  struct Case {
+    const char* field;
+    LeveledCompactionOptions options;
+  };
+  std::vector<Case> cases;
+  auto add = [&](const char* field, auto mutate) {
+    LeveledCompactionOptions o;
+    mutate(o);
+    cases.push_back({field, o});
+  };
+  add("level0_file_trigger", [](auto& o) { o.level0_file_trigger = 0; });
+  add("level0_file_trigger", [](auto& o) { o.level0_file_trigger = 1001; });
+  add("level_size_multiplier", [](auto& o) { o.level_size_multiplier = 1; });
+  add("level_size_multiplier", [](auto& o) { o.level_size_multiplier = std::nan(""); });
+  add("level_size_multiplier", [](auto& o) { o.level_size_multiplier = 1001; });
+  add("base_level_bytes", [](auto& o) { o.base_level_bytes = 0; });
+  add("target_file_size", [](auto& o) { o.target_file_size = 0; });
+  add("tombstone_ratio_trigger", [](auto& o) { o.tombstone_ratio_trigger = 0; });
+  add("tombstone_ratio_trigger", [](auto& o) { o.tombstone_ratio_trigger = std::nan(""); });
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field);
+    const absl::Status s = c.options.Validate();
+    EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
+    EXPECT_TRUE(test::MessageContains(s, c.field)) << s;
+    auto policy = NewLeveledCompaction(c.options);
+    EXPECT_EQ(policy->Validate(), s);
+    // An invalid policy never picks, even on a tree that needs work.
+    EXPECT_FALSE(policy->Pick(MakePicture({kFourNarrow})));
+    EXPECT_EQ(policy->EstimatePendingBytes(MakePicture({kFourNarrow})), 0u);
+  }
+  EXPECT_OK(LeveledCompactionOptions().Validate());
+  LeveledCompactionOptions edges;
+  edges.level0_file_trigger = 1;
+  edges.level_size_multiplier = 1.5;
+  edges.max_grandparent_overlap_bytes = 0;
+  edges.tombstone_ratio_trigger = std::numeric_limits<double>::infinity();
+  EXPECT_OK(edges.Validate());
+}
+
+TEST(LeveledPolicyTest, NameIsStable) {
+  EXPECT_STREQ(NewLeveledCompaction()->Name(), "kvlsm.LeveledCompaction");
+}
+
+TEST(LeveledPolicyTest, NoGrandparentLimitAllowsAnyTrivialMove) {
+  // Level 3's 50000 bytes are under its target (100000) but far over the limit of 300.
+  const CompactionPicture picture =
+      MakePicture({{}, {{10, "a", "b", 1100}}, {}, {{30, "a", "b", 50000}}});
+  LeveledCompactionOptions o = StaticOptions();
+  EXPECT_EQ(DescribePick(NewLeveledCompaction(o)->Pick(picture)), "L1:10 -> L2 gp:30");
+  o.max_grandparent_overlap_bytes = 0;
+  EXPECT_EQ(DescribePick(NewLeveledCompaction(o)->Pick(picture)), "L1:10 -> L2 gp:30 move");
+}
+
+}  // namespace
+}  // namespace kvlsm
