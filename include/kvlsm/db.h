@@ -79,20 +79,31 @@ class KVLSM_EXPORT DB {
   // REQUIRES: snapshot came from this DB's GetSnapshot and was not released yet.
   virtual void ReleaseSnapshot(const Snapshot* snapshot) = 0;
 
-  // Makes every acknowledged write durable and seals the active memtable. See
-  // docs/design.md for what reaches tables in this version.
+  // Writes every memtable holding data to level-0 tables and returns once they are
+  // recorded in the MANIFEST: every write acknowledged before the call is then durable.
+  // Returns the error that stopped it (the DB is then read-only; see above).
   virtual absl::Status Flush() = 0;
 
   // Compacts the data in [begin, end] (std::nullopt: unbounded on that side).
-  // InvalidArgument when begin > end.
+  // InvalidArgument when begin > end. This version has compaction policies but no
+  // compaction job yet (docs/design.md, "Status"): it flushes the memtables and merges
+  // nothing.
   virtual absl::Status CompactRange(std::optional<std::string_view> begin,
                                     std::optional<std::string_view> end) = 0;
 
   // The value of a named property, or std::nullopt for an unknown name. Names:
   //   "kvlsm.stats"                       a human-readable summary
   //   "kvlsm.cur-size-all-mem-tables"     bytes held by all memtables
-  //   "kvlsm.num-immutable-mem-table"     sealed memtables waiting
+  //   "kvlsm.num-immutable-mem-table"     sealed memtables waiting for their flush
   //   "kvlsm.num-entries-active-mem-table"
+  //   "kvlsm.num-files-at-level<N>"       tables in level N (0..6)
+  //   "kvlsm.total-table-bytes"           bytes of all live tables (.sst + .idx)
+  //   "kvlsm.index-and-filter-memory"     bytes pinned by the open tables' index and filter
+  //   "kvlsm.block-cache-capacity", "kvlsm.block-cache-usage",
+  //   "kvlsm.block-cache-hits", "kvlsm.block-cache-misses"
+  //   "kvlsm.is-write-stopped"            "1" while writers wait for a flush, else "0"
+  //   "kvlsm.num-delayed-writes"          write groups slowed down so far
+  //   "kvlsm.stall-micros"                time writers spent slowed down or stopped
   //   "kvlsm.num-snapshots"
   //   "kvlsm.last-sequence"               sequence number of the latest write
   //   "kvlsm.background-error"            "OK" or the error that made the DB read-only
