@@ -289,8 +289,8 @@ constexpr char kGoldenTinyFilterHex[] =
     "00400002000000000020000800000002000100000000002000000008000400000000000400000000000201"
     "00000000000008000080020000000000000000000303000000000000000100000006000001";
 
-// The worked example of docs/format.md ("Filter block"): three keys at 10 bits/key. A change here is
-// a format change: bump kBloomFormatVersion instead.
+// The worked example of docs/format.md ("Filter block"): three keys at 10 bits/key. A change here
+// is a format change: bump kBloomFormatVersion instead.
 TEST(BloomFilterTest, GoldenBytesOfTinyFilter) {
   const std::string filter = BuildFilter(*NewBloomFilterPolicy(10), {"apple", "banana", "cherry"});
   ASSERT_EQ(filter.size(), 64 + kBloomTrailerBytes);
