@@ -47,13 +47,7 @@ inline constexpr size_t kMaxTotalBytes = 256u << 20;
 
 namespace merkle_format {
 inline constexpr uint8_t kVersion = 1;
-// Message types. Never renumber.
-enum MessageType : uint8_t {
-  kLevelRequest = 1,
-  kLevelResponse = 2,
-  kLeafEntriesRequest = 3,
-  kLeafEntriesResponse = 4,
-};
+// Message types: MerkleMessageType in kvlsm/dist/merkle_exchange.h.
 inline constexpr int kMinFanout = 2;
 inline constexpr int kMaxFanout = 256;
 inline constexpr int kMaxDepth = 32;

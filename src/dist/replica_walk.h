@@ -25,7 +25,9 @@ class SmallNodeSet {
  public:
   SmallNodeSet(const uint32_t* chosen, const int* chosen_count, const uint32_t* skipped,
                const int* skipped_count)
-      : chosen_(chosen), chosen_count_(chosen_count), skipped_(skipped),
+      : chosen_(chosen),
+        chosen_count_(chosen_count),
+        skipped_(skipped),
         skipped_count_(skipped_count) {}
   bool Contains(uint32_t node) const {
     for (int i = 0; i < *chosen_count_; ++i) {
@@ -66,6 +68,9 @@ struct ReplicaWalkState {
   int skipped_count = 0;
   uint32_t* chosen_at = nullptr;
   uint32_t* skipped_at = nullptr;
+  // Room in skipped (and skipped_at); 0 means n. Nodes set aside beyond n are never
+  // chosen as replicas but are the first fallbacks, so lookups with fallbacks keep more.
+  int skipped_capacity = 0;
   // Tokens examined so far, counted from the start index.
   size_t scanned = 0;
 };
@@ -150,7 +155,7 @@ void WalkReplicas(size_t count, size_t start, int n, uint32_t zone_count, const 
     }
     if (seen) {
       // Set aside; a full buffer holds every node that can still be needed.
-      if (state->skipped_count < n) {
+      if (state->skipped_count < (state->skipped_capacity > 0 ? state->skipped_capacity : n)) {
         met.Insert(node);
         if (state->skipped_at != nullptr) state->skipped_at[state->skipped_count] = at;
         state->skipped[state->skipped_count++] = node;

@@ -5,8 +5,8 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
-#include "dist/replica_walk.h"
 #include "dist/format.h"
+#include "dist/replica_walk.h"
 #include "dist/ring_layout.h"
 #include "dist/token_allocator.h"
 
@@ -38,6 +38,7 @@ class RingInternal {
   static RingLayout Layout(const Ring& ring) {
     RingLayout layout;
     layout.replication_factor = ring.options_.replication_factor;
+    layout.tokens_per_node = ring.options_.tokens_per_node;
     layout.tokens = ring.tokens_;
     layout.owners = ring.owners_;
     for (const RingNode& node : ring.nodes_) layout.weights.push_back(node.weight);
@@ -72,14 +73,14 @@ class RingInternal {
 
 absl::Status RingOptions::Validate() const {
   if (replication_factor < 1 || replication_factor > ring_format::kMaxReplicationFactor) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("RingOptions.replication_factor ", replication_factor,
-                     " is outside [1, ", ring_format::kMaxReplicationFactor, "]"));
+    return absl::InvalidArgumentError(absl::StrCat("RingOptions.replication_factor ",
+                                                   replication_factor, " is outside [1, ",
+                                                   ring_format::kMaxReplicationFactor, "]"));
   }
   if (tokens_per_node < 1 || tokens_per_node > ring_format::kMaxTokensPerNodeOption) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("RingOptions.tokens_per_node ", tokens_per_node, " is outside [1, ",
-                     ring_format::kMaxTokensPerNodeOption, "]"));
+    return absl::InvalidArgumentError(absl::StrCat("RingOptions.tokens_per_node ", tokens_per_node,
+                                                   " is outside [1, ",
+                                                   ring_format::kMaxTokensPerNodeOption, "]"));
   }
   return absl::OkStatus();
 }
@@ -124,10 +125,10 @@ void Ring::InsertTokens(uint32_t node, std::span<const Token> tokens) {
   }
 }
 
-absl::StatusOr<std::vector<RangeTransfer>> Ring::AddNode(const RingNode& node) {
+absl::Status Ring::CheckNewNode(const RingNode& node, size_t token_count) const {
   if (!ValidWeight(node.weight)) {
-    return absl::InvalidArgumentError(absl::StrCat("node ", node.id, ": weight ", node.weight,
-                                                   " is outside [1/64, 64]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("node ", node.id, ": weight ", node.weight, " is outside [1/64, 64]"));
   }
   if (node.zone.size() > ring_format::kMaxZoneBytes) {
     return absl::InvalidArgumentError(
@@ -136,42 +137,55 @@ absl::StatusOr<std::vector<RangeTransfer>> Ring::AddNode(const RingNode& node) {
   if (Contains(node.id)) {
     return absl::AlreadyExistsError(absl::StrCat("node ", node.id, " is already on the ring"));
   }
-  // Lay the ring out with the new node last, then let the allocator place its tokens.
-  Ring with_node = *this;
-  with_node.nodes_.push_back(node);
-  with_node.RebuildIndexes();
-  RingLayout layout = RingInternal::Layout(with_node);
-  TokenAllocator allocator(std::move(layout));
-  const std::vector<Token> tokens =
-      allocator.AddTokensFor(static_cast<uint32_t>(nodes_.size()), TokensFor(options_, node.weight));
-  if (tokens.empty()) {
+  if (nodes_.size() >= ring_format::kMaxNodes) {
     return absl::ResourceExhaustedError(
-        absl::StrCat("node ", node.id, ": no ring range is wide enough to split"));
+        absl::StrCat("the ring already has ", nodes_.size(), " nodes, the most it may hold"));
   }
-  return AddNodeWithTokens(node, tokens);
+  if (tokens_.size() + token_count > ring_format::kMaxTokens) {
+    return absl::ResourceExhaustedError(absl::StrCat("node ", node.id, ": the ring would exceed ",
+                                                     ring_format::kMaxTokens, " tokens"));
+  }
+  return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<RangeTransfer>> Ring::AddNodeWithTokens(
-    const RingNode& node, std::span<const Token> tokens) {
-  if (!ValidWeight(node.weight)) {
-    return absl::InvalidArgumentError(absl::StrCat("node ", node.id, ": weight ", node.weight,
-                                                   " is outside [1/64, 64]"));
+absl::StatusOr<std::vector<RangeTransfer>> Ring::AddNode(const RingNode& node) {
+  if (absl::Status s = CheckNewNode(node, TokensFor(options_, node.weight)); !s.ok()) return s;
+  // Lay the ring out with the new node in place, then let the allocator give it tokens
+  // (new ones, or ones it takes over from the most loaded nodes).
+  Ring after = *this;
+  const uint32_t index = after.InsertNode(node);
+  TokenAllocator allocator(RingInternal::Layout(after));
+  allocator.AddTokensFor(index, TokensFor(options_, node.weight));
+  after.tokens_ = allocator.layout().tokens;
+  after.owners_ = allocator.layout().owners;
+  if (std::find(after.owners_.begin(), after.owners_.end(), index) == after.owners_.end()) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "node ", node.id, ": no ring range is wide enough to split and no token can be taken"));
   }
-  if (node.zone.size() > ring_format::kMaxZoneBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("node ", node.id, ": zone name longer than ", ring_format::kMaxZoneBytes));
+  std::vector<RangeTransfer> transfers = Transfers(*this, after);
+  *this = std::move(after);
+  return transfers;
+}
+
+uint32_t Ring::InsertNode(const RingNode& node) {
+  const auto pos = std::lower_bound(nodes_.begin(), nodes_.end(), node.id,
+                                    [](const RingNode& n, NodeId v) { return n.id < v; });
+  const uint32_t index = static_cast<uint32_t>(pos - nodes_.begin());
+  nodes_.insert(pos, node);
+  for (uint32_t& owner : owners_) {
+    if (owner >= index) ++owner;
   }
-  if (Contains(node.id)) {
-    return absl::AlreadyExistsError(absl::StrCat("node ", node.id, " is already on the ring"));
-  }
+  RebuildIndexes();
+  return index;
+}
+
+absl::StatusOr<std::vector<RangeTransfer>> Ring::AddNodeWithTokens(const RingNode& node,
+                                                                   std::span<const Token> tokens) {
+  if (absl::Status s = CheckNewNode(node, tokens.size()); !s.ok()) return s;
   if (tokens.empty() || tokens.size() > ring_format::kMaxTokensPerNode) {
     return absl::InvalidArgumentError(absl::StrCat("node ", node.id, ": ", tokens.size(),
                                                    " tokens; want 1 to ",
                                                    ring_format::kMaxTokensPerNode));
-  }
-  if (tokens_.size() + tokens.size() > ring_format::kMaxTokens) {
-    return absl::ResourceExhaustedError(absl::StrCat("ring would exceed ",
-                                                     ring_format::kMaxTokens, " tokens"));
   }
   std::vector<Token> sorted(tokens.begin(), tokens.end());
   std::sort(sorted.begin(), sorted.end());
@@ -183,14 +197,7 @@ absl::StatusOr<std::vector<RangeTransfer>> Ring::AddNodeWithTokens(
     }
   }
   const Ring before = *this;
-  const auto pos = std::lower_bound(nodes_.begin(), nodes_.end(), node.id,
-                                    [](const RingNode& n, NodeId v) { return n.id < v; });
-  const uint32_t index = static_cast<uint32_t>(pos - nodes_.begin());
-  nodes_.insert(pos, node);
-  for (uint32_t& owner : owners_) {
-    if (owner >= index) ++owner;
-  }
-  RebuildIndexes();
+  const uint32_t index = InsertNode(node);
   InsertTokens(index, sorted);
   return Transfers(before, *this);
 }
@@ -307,8 +314,7 @@ std::vector<RangeTransfer> Ring::Transfers(const Ring& before, const Ring& after
   return result;
 }
 
-std::vector<NodeId> Ring::PreferenceList(std::string_view key, size_t n,
-                                         size_t fallbacks) const {
+std::vector<NodeId> Ring::PreferenceList(std::string_view key, size_t n, size_t fallbacks) const {
   std::vector<NodeId> out;
   PreferenceListForToken(KeyToken(key), n, fallbacks, &out);
   return out;
@@ -358,15 +364,17 @@ void Ring::PreferenceListForToken(Token token, size_t n, size_t fallbacks,
     uint32_t chosen[kInline], skipped[kInline];
     state.chosen = chosen;
     state.skipped = skipped;
+    state.skipped_capacity = total;
     SmallNodeSet met(chosen, &state.chosen_count, skipped, &state.skipped_count);
     const int got =
         WalkWithFallbacks(count, start, replicas, total, zone_count_, owner, zone, met, &state);
     for (int i = 0; i < got; ++i) out->push_back(nodes_[chosen[i]].id);
     return;
   }
-  std::vector<uint32_t> chosen(total + replicas), skipped(replicas);
+  std::vector<uint32_t> chosen(total), skipped(total);
   state.chosen = chosen.data();
   state.skipped = skipped.data();
+  state.skipped_capacity = total;
   BitmapNodeSet met(node_count);
   const int got =
       WalkWithFallbacks(count, start, replicas, total, zone_count_, owner, zone, met, &state);
@@ -429,10 +437,10 @@ std::vector<TokenRange> Ring::ReplicatedRanges(NodeId id) const {
   return result;
 }
 
-bool operator==(const Ring& a, const Ring& b) {
-  return a.options_.replication_factor == b.options_.replication_factor &&
-         a.options_.tokens_per_node == b.options_.tokens_per_node && a.nodes_ == b.nodes_ &&
-         a.tokens_ == b.tokens_ && a.owners_ == b.owners_;
+bool Ring::SameAs(const Ring& other) const {
+  return options_.replication_factor == other.options_.replication_factor &&
+         options_.tokens_per_node == other.options_.tokens_per_node && nodes_ == other.nodes_ &&
+         tokens_ == other.tokens_ && owners_ == other.owners_;
 }
 
 }  // namespace kvlsm

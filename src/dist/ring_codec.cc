@@ -75,8 +75,8 @@ absl::StatusOr<Ring> Ring::Decode(std::string_view input) {
     }
     node.weight = std::bit_cast<double>(weight_bits);
     if (!(node.weight >= ring_format::kMinWeight && node.weight <= ring_format::kMaxWeight)) {
-      return bad(absl::StrCat("node ", node.id, " has weight ", node.weight,
-                              " outside [1/64, 64]"));
+      return bad(
+          absl::StrCat("node ", node.id, " has weight ", node.weight, " outside [1/64, 64]"));
     }
     if (zone.size() > ring_format::kMaxZoneBytes) {
       return bad(absl::StrCat("node ", node.id, " has a zone of ", zone.size(), " bytes"));

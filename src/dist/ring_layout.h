@@ -13,6 +13,7 @@ namespace kvlsm {
 // by node owners[i]. A node may own no token (one that is joining or leaving).
 struct RingLayout {
   int replication_factor = 3;
+  int tokens_per_node = 16;  // of a node of weight 1 (RingOptions)
   std::vector<Token> tokens;
   std::vector<uint32_t> owners;
   std::vector<double> weights;

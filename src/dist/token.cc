@@ -12,8 +12,6 @@ double TokenRange::Fraction() const {
   return static_cast<double>(static_cast<Token>(end - start)) * 0x1p-64;
 }
 
-std::string TokenRange::ToString() const {
-  return absl::StrFormat("(%016x, %016x]", start, end);
-}
+std::string TokenRange::ToString() const { return absl::StrFormat("(%016x, %016x]", start, end); }
 
 }  // namespace kvlsm
