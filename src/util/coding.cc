@@ -67,19 +67,16 @@ const char* GetVarint64Ptr(const char* p, const char* limit, uint64_t* value) {
 }
 
 const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* value) {
-  uint32_t result = 0;
-  for (uint32_t shift = 0; shift <= 28 && p < limit; shift += 7) {
-    const uint32_t byte = static_cast<unsigned char>(*p++);
-    if (shift == 28 && byte > 0x0f) return nullptr;  // More than 32 bits.
-    if (byte & 0x80) {
-      result |= (byte & 0x7f) << shift;
-    } else {
-      result |= byte << shift;
-      *value = result;
-      return p;
-    }
+  if (p < limit && (static_cast<unsigned char>(*p) & 0x80) == 0) {  // One byte: most lengths.
+    *value = static_cast<unsigned char>(*p);
+    return p + 1;
   }
-  return nullptr;
+  // A varint32 is a varint64 of at most 5 bytes whose value fits in 32 bits.
+  uint64_t wide;
+  const char* end = GetVarint64Ptr(p, limit - p > 5 ? p + 5 : limit, &wide);
+  if (end == nullptr || wide > UINT32_MAX) return nullptr;
+  *value = static_cast<uint32_t>(wide);
+  return end;
 }
 
 bool GetFixed32(std::string_view* input, uint32_t* value) {
