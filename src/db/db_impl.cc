@@ -228,9 +228,9 @@ absl::Status DBImpl::Recover() {
   DeleteObsoleteFiles();
   Log(
       absl::StrFormat("opened %s: %d WAL files, %d records replayed into %d tables, %d bytes "
-                      "dropped, last sequence %d",
+                      "dropped, %d WAL files skipped after a point-in-time cut, last sequence %d",
                       dbname_, logs.size(), replay->records, edit.new_files.size(),
-                      replay->dropped_bytes, last_sequence_));
+                      replay->dropped_bytes, replay->skipped_logs, last_sequence_));
   return absl::OkStatus();
 }
 

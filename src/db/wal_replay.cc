@@ -49,7 +49,7 @@ absl::StatusOr<WalReplayResult> ReplayWals(const WalReplayOptions& options,
   for (uint64_t number : log_numbers) {
     if (stop) {
       // Point-in-time recovery stopped in an older log: newer logs come after the cut.
-      result.lost_records = true;
+      ++result.skipped_logs;
       continue;
     }
     const std::string fname = LogFileName(options.dbname, number);
@@ -116,7 +116,6 @@ absl::StatusOr<WalReplayResult> ReplayWals(const WalReplayOptions& options,
                          "kPointInTimeRecovery or kSkipAnyCorruptedRecords to salvage)"));
       }
       if (mode == WalRecoveryMode::kPointInTimeRecovery) stop = true;
-      result.lost_records = true;
       if (options.info_log != nullptr) {
         options.info_log->Log(absl::StrCat("WAL replay dropped ", drops.dropped_bytes, " bytes of ",
                                            fname, ": ", drops.first_drop.message()));

@@ -35,9 +35,7 @@ struct WalReplayResult {
   SequenceNumber max_sequence = 0;  // The largest sequence number replayed (0: none).
   uint64_t records = 0;             // Write batches replayed.
   uint64_t dropped_bytes = 0;       // Bytes of damaged or torn records dropped.
-  // True when history was cut short (a dropped record, or kPointInTimeRecovery stopping):
-  // the logs on disk then no longer describe the recovered state and must be rewritten.
-  bool lost_records = false;
+  uint64_t skipped_logs = 0;        // Logs not read: kPointInTimeRecovery stopped before them.
 };
 
 // Replays the logs with the given numbers, in increasing order. Per mode (options.h):
