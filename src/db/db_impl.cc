@@ -308,9 +308,7 @@ void DBImpl::BackgroundLoop() {
       bg_cv_.Wait();
     }
     if (shutting_down_) break;
-    flush_running_ = true;
     absl::Status s = FlushOldestMemTable();
-    flush_running_ = false;
     if (!s.ok()) SetBackgroundError(s, "flush");
     bg_cv_.SignalAll();
   }

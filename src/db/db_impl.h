@@ -138,7 +138,6 @@ class DBImpl final : public DB {
   // Non-OK after a failed WAL, flush or MANIFEST write: the DB then refuses writes.
   absl::Status background_error_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
-  bool flush_running_ ABSL_GUARDED_BY(mu_) = false;
   bool write_stopped_ ABSL_GUARDED_BY(mu_) = false;
   std::thread background_thread_;
 

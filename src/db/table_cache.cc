@@ -138,14 +138,6 @@ absl::Status TableCache::Open(const FileMetaData& file) {
   return absl::OkStatus();
 }
 
-absl::Status TableCache::Verify(const FileMetaData& file) {
-  auto handle = FindTable(file);
-  if (!handle.ok()) return handle.status();
-  absl::Status s = Reader(cache_.get(), *handle)->VerifyChecksums();
-  cache_->Release(*handle);
-  return s;
-}
-
 void TableCache::Evict(uint64_t file_number) { cache_->Erase(CacheKey(file_number)); }
 
 }  // namespace kvlsm

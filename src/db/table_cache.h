@@ -56,10 +56,6 @@ class TableCache {
   // Opens the table (reading and pinning its .idx) if it is not open yet.
   absl::Status Open(const FileMetaData& file);
 
-  // Reads every block of the table, checking checksums and that the two files have the
-  // sizes the MANIFEST records.
-  absl::Status Verify(const FileMetaData& file);
-
   // Closes the table if open (call when the table is deleted).
   void Evict(uint64_t file_number);
 

@@ -89,7 +89,6 @@ class VersionSet {
   // Ensures later NewFileNumber calls return numbers above `number`.
   void MarkFileNumberUsed(uint64_t number);
   uint64_t log_number() const { return log_number_; }
-  uint64_t manifest_number() const { return manifest_number_; }
 
   // False for a MANIFEST that may be deleted.
   bool IsLiveManifest(uint64_t number) const;
