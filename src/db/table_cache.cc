@@ -63,19 +63,12 @@ TableCache::TableCache(const TableCacheOptions& options)
 
 TableCache::~TableCache() = default;
 
-TableReader* TableCache::Reader(Cache* cache, Cache::Handle* handle) {
-  return static_cast<Entry*>(cache->Value(handle))->reader.get();
-}
-
-absl::StatusOr<Cache::Handle*> TableCache::FindTable(const FileMetaData& file) {
-  const std::string key = CacheKey(file.number);
-  if (Cache::Handle* handle = cache_->Lookup(key)) return handle;
-
-  const std::string data_name = TableFileName(options_.dbname, file.number);
-  const std::string index_name = TableIndexFileName(options_.index_dir, file.number);
+absl::Status TableCache::CheckFiles(const FileMetaData& file) const {
   // A table the MANIFEST names must exist with the recorded sizes; anything else is
   // damage, reported as such and naming the file.
-  auto check = [&](const std::string& name, uint64_t expected) -> absl::Status {
+  for (const auto& [name, expected] :
+       {std::pair{TableFileName(options_.dbname, file.number), file.data_size},
+        std::pair{TableIndexFileName(options_.index_dir, file.number), file.index_size}}) {
     auto size = options_.env->GetFileSize(name);
     if (!size.ok()) {
       return absl::DataLossError(
@@ -86,10 +79,21 @@ absl::StatusOr<Cache::Handle*> TableCache::FindTable(const FileMetaData& file) {
       return absl::DataLossError(absl::StrFormat(
           "table file %s has %d bytes but the MANIFEST records %d", name, *size, expected));
     }
-    return absl::OkStatus();
-  };
-  if (absl::Status s = check(data_name, file.data_size); !s.ok()) return s;
-  if (absl::Status s = check(index_name, file.index_size); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+TableReader* TableCache::Reader(Cache* cache, Cache::Handle* handle) {
+  return static_cast<Entry*>(cache->Value(handle))->reader.get();
+}
+
+absl::StatusOr<Cache::Handle*> TableCache::FindTable(const FileMetaData& file) {
+  const std::string key = CacheKey(file.number);
+  if (Cache::Handle* handle = cache_->Lookup(key)) return handle;
+
+  const std::string data_name = TableFileName(options_.dbname, file.number);
+  const std::string index_name = TableIndexFileName(options_.index_dir, file.number);
+  if (absl::Status s = CheckFiles(file); !s.ok()) return s;
   auto data = options_.env->NewRandomAccessFile(data_name);
   if (!data.ok()) return data.status();
   auto index = options_.env->NewRandomAccessFile(index_name);

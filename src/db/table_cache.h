@@ -53,6 +53,10 @@ class TableCache {
   // On error, an empty iterator whose status() is the error.
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options, const FileMetaData& file);
 
+  // OK when both files of the table exist with the sizes the MANIFEST records; DataLoss
+  // naming the file otherwise.
+  absl::Status CheckFiles(const FileMetaData& file) const;
+
   // Opens the table (reading and pinning its .idx) if it is not open yet.
   absl::Status Open(const FileMetaData& file);
 

@@ -219,23 +219,9 @@ absl::Status VersionSet::Recover(SequenceNumber* last_sequence) {
 
   if (options_->paranoid_checks) {
     // Every table the MANIFEST names must be there, whole.
-    const std::string index_dir = options_->index_path.empty() ? dbname_ : options_->index_path;
     for (const FileList& files : (*version)->files_) {
       for (const auto& f : files) {
-        for (const auto& [name, expected] :
-             {std::pair{TableFileName(dbname_, f->number), f->data_size},
-              std::pair{TableIndexFileName(index_dir, f->number), f->index_size}}) {
-          auto size = env->GetFileSize(name);
-          if (!size.ok()) {
-            return absl::DataLossError(
-                absl::StrFormat("%s names table file %s, which cannot be read: %s", manifest, name,
-                                size.status().message()));
-          }
-          if (*size != expected) {
-            return absl::DataLossError(absl::StrFormat(
-                "table file %s has %d bytes but %s records %d", name, *size, manifest, expected));
-          }
-        }
+        if (absl::Status s = table_cache_->CheckFiles(*f); !s.ok()) return s;
       }
     }
   }
