@@ -20,6 +20,20 @@ using Op = FaultInjectionEnv::Op;
 std::string Key(int i) { return "key" + std::to_string(i); }
 std::string Value(int i) { return std::string(200, 'a' + i % 26) + std::to_string(i); }
 
+// Writes keys 0..n-1, each synced.
+void PutSynced(DB* db, int n) {
+  for (int i = 0; i < n; ++i) ASSERT_OK(db->Put(WriteOptions{.sync = true}, Key(i), Value(i)));
+}
+
+// Checks that keys 0..n-1 hold their values.
+void ExpectAllPresent(DB* db, int n) {
+  for (int i = 0; i < n; ++i) {
+    std::string value;
+    ASSERT_OK(db->Get(ReadOptions(), Key(i), &value));
+    ASSERT_EQ(value, Value(i));
+  }
+}
+
 struct Case {
   Op op;
   const char* name;
@@ -43,9 +57,7 @@ TEST_P(DBFlushFaultTest, PowerCutAtEveryOperationOfAFlush) {
     {
       auto db = DB::Open(options, "/db");
       ASSERT_OK(db);
-      for (int i = 0; i < kKeys; ++i) {
-        ASSERT_OK((*db)->Put(WriteOptions{.sync = true}, Key(i), Value(i)));
-      }
+      ASSERT_NO_FATAL_FAILURE(PutSynced(db->get(), kKeys));
       const int64_t before = env.OperationCount(op);
       env.FailOperation(op, n, FaultInjectionEnv::Error::kIOError, /*persistent=*/false);
       absl::Status flushed = (*db)->Flush();
@@ -71,11 +83,7 @@ TEST_P(DBFlushFaultTest, PowerCutAtEveryOperationOfAFlush) {
     }
     auto db = DB::Open(options, "/db");
     ASSERT_OK(db);
-    for (int i = 0; i < kKeys; ++i) {
-      std::string value;
-      ASSERT_OK((*db)->Get(ReadOptions(), Key(i), &value));
-      ASSERT_EQ(value, Value(i));
-    }
+    ASSERT_NO_FATAL_FAILURE(ExpectAllPresent(db->get(), kKeys));
     // And the DB works on: a flush now succeeds.
     ASSERT_OK((*db)->Put(WriteOptions(), "later", "x"));
     ASSERT_OK((*db)->Flush());
@@ -100,9 +108,7 @@ TEST_P(DBRecoveryFaultTest, PowerCutAtEveryOperation) {
     {
       auto db = DB::Open(options, "/db");
       ASSERT_OK(db);
-      for (int i = 0; i < kKeys; ++i) {
-        ASSERT_OK((*db)->Put(WriteOptions{.sync = true}, Key(i), Value(i)));
-      }
+      ASSERT_NO_FATAL_FAILURE(PutSynced(db->get(), kKeys));
     }
     env.FailOperation(op, n, FaultInjectionEnv::Error::kNoSpace, /*persistent=*/false);
     {
@@ -121,11 +127,7 @@ TEST_P(DBRecoveryFaultTest, PowerCutAtEveryOperation) {
     }
     auto db = DB::Open(options, "/db");
     ASSERT_OK(db);
-    for (int i = 0; i < kKeys; ++i) {
-      std::string value;
-      ASSERT_OK((*db)->Get(ReadOptions(), Key(i), &value));
-      ASSERT_EQ(value, Value(i));
-    }
+    ASSERT_NO_FATAL_FAILURE(ExpectAllPresent(db->get(), kKeys));
   }
   EXPECT_GT(points, 0);
   std::printf("recovery fault points tried for %s: %d\n", GetParam().name, points);
