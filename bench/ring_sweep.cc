@@ -57,48 +57,11 @@ uint64_t NextRandom(uint64_t* state) {
   return z ^ (z >> 31);
 }
 
-// Fair shares: ownership proportional to weight, none above 1 (the whole ring), adding
-// up to min(rf, nodes). With exactly rf zones each zone holds one replica of every key,
-// so a node's fair share is its weight's share of its zone.
-std::vector<double> FairShares(const std::vector<kvlsm::RingNode>& nodes, int rf) {
-  std::vector<double> share(nodes.size(), 0.0);
-  std::map<std::string, double> zone_weight;
-  for (const auto& node : nodes) zone_weight[node.zone] += node.weight;
-  if (rf >= 2 && zone_weight.size() == static_cast<size_t>(rf)) {
-    for (size_t i = 0; i < nodes.size(); ++i) {
-      share[i] = nodes[i].weight / zone_weight[nodes[i].zone];
-    }
-    return share;
-  }
-  std::vector<size_t> open;
-  for (size_t i = 0; i < nodes.size(); ++i) open.push_back(i);
-  double to_share = std::min<double>(rf, nodes.size());
-  while (!open.empty()) {
-    double weights = 0;
-    for (size_t i : open) weights += nodes[i].weight;
-    std::vector<size_t> rest;
-    for (size_t i : open) {
-      if (to_share * nodes[i].weight / weights > 1.0) {
-        share[i] = 1.0;
-        to_share -= 1.0;
-      } else {
-        rest.push_back(i);
-      }
-    }
-    if (rest.size() == open.size()) {
-      for (size_t i : open) share[i] = to_share * nodes[i].weight / weights;
-      break;
-    }
-    open = rest;
-  }
-  return share;
-}
-
 // The largest ratio of replicated ownership to fair share (1.0 is perfect balance; with
 // equal weights it is max/mean).
 double MaxOverMean(const kvlsm::Ring& ring) {
   const auto ownership = ring.ReplicatedOwnership();
-  const auto shares = FairShares(ring.Nodes(), ring.options().replication_factor);
+  const auto shares = ring.FairOwnership();
   double max = 0;
   for (size_t i = 0; i < shares.size(); ++i) max = std::max(max, ownership[i].second / shares[i]);
   return max;
@@ -107,7 +70,7 @@ double MaxOverMean(const kvlsm::Ring& ring) {
 // The fair share of all stored data of node `id` on `ring`.
 double FairFraction(const kvlsm::Ring& ring, kvlsm::NodeId id) {
   const auto nodes = ring.Nodes();
-  const auto shares = FairShares(nodes, ring.options().replication_factor);
+  const auto shares = ring.FairOwnership();
   double total = 0, mine = 0;
   for (size_t i = 0; i < nodes.size(); ++i) {
     total += shares[i];

@@ -402,6 +402,43 @@ std::vector<std::pair<Token, NodeId>> Ring::TokenOwners() const {
   return result;
 }
 
+std::vector<double> Ring::FairOwnership() const {
+  std::vector<double> share(nodes_.size(), 0.0);
+  std::map<std::string, double> zone_weight;
+  for (const RingNode& node : nodes_) zone_weight[node.zone] += node.weight;
+  const int rf = options_.replication_factor;
+  if (rf >= 2 && zone_weight.size() == static_cast<size_t>(rf)) {
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      share[i] = nodes_[i].weight / zone_weight[nodes_[i].zone];
+    }
+    return share;
+  }
+  // Water-filling: a node whose proportional share passes the whole ring is capped at 1
+  // and the rest is shared again among the others.
+  std::vector<size_t> open(nodes_.size());
+  for (size_t i = 0; i < nodes_.size(); ++i) open[i] = i;
+  double to_share = std::min<double>(rf, nodes_.size());
+  while (!open.empty()) {
+    double weights = 0;
+    for (size_t i : open) weights += nodes_[i].weight;
+    std::vector<size_t> rest;
+    for (size_t i : open) {
+      if (to_share * nodes_[i].weight / weights > 1.0) {
+        share[i] = 1.0;
+        to_share -= 1.0;
+      } else {
+        rest.push_back(i);
+      }
+    }
+    if (rest.size() == open.size()) {
+      for (size_t i : open) share[i] = to_share * nodes_[i].weight / weights;
+      break;
+    }
+    open = std::move(rest);
+  }
+  return share;
+}
+
 std::vector<std::pair<NodeId, double>> Ring::ReplicatedOwnership() const {
   std::vector<std::pair<NodeId, double>> result;
   for (const RingNode& node : nodes_) result.emplace_back(node.id, 0.0);

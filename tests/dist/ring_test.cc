@@ -18,7 +18,8 @@ using test::TestSeed;
 // Each node's fair share of replicated ownership: proportional to weight, none above the
 // whole ring, adding up to min(replication factor, nodes); with exactly as many zones as
 // replicas, its weight's share of its zone (each zone holds one replica of every key).
-// Ordered by node id.
+// Ordered by node id. Written here independently of Ring::FairOwnership, which a test
+// below checks against it.
 std::vector<double> FairShares(const Ring& ring) {
   const auto nodes = ring.Nodes();
   std::vector<double> share(nodes.size(), 0.0);
@@ -431,6 +432,25 @@ TEST(RingTest, BalanceUnderInterleavedJoinsAndLeaves) {
     ASSERT_LE(MaxOverFairShare(ring), 1.05);
     checker.CheckTransfers(before, ring, *transfers);
   }
+}
+
+TEST(RingTest, FairOwnershipMatchesAnIndependentStatement) {
+  // Equal weights, zones as many as replicas, and weights that make one node's
+  // proportional share pass the whole ring (capped at 1, the rest shared again).
+  Ring equal = BuildRing(7, /*zones=*/0, 11);
+  Ring zoned = BuildRing(7, /*zones=*/3, 12);
+  Ring capped;
+  ASSERT_OK(capped.AddNode(RingNode{1, 8.0}));
+  ASSERT_OK(capped.AddNode(RingNode{2, 1.0}));
+  ASSERT_OK(capped.AddNode(RingNode{3, 1.0}));
+  ASSERT_OK(capped.AddNode(RingNode{4, 1.0}));
+  for (const Ring* ring : {&equal, &zoned, &capped}) {
+    const std::vector<double> expected = FairShares(*ring);
+    const std::vector<double> actual = ring->FairOwnership();
+    ASSERT_EQ(actual.size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(actual[i], expected[i], 1e-12) << i;
+  }
+  EXPECT_DOUBLE_EQ(capped.FairOwnership()[0], 1.0);
 }
 
 TEST(RingTest, RandomTokensAreFarWorse) {

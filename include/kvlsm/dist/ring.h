@@ -163,6 +163,13 @@ class KVLSM_EXPORT Ring {
   // min(replication_factor, node_count()).
   std::vector<std::pair<NodeId, double>> ReplicatedOwnership() const;
 
+  // Each node's fair share of replicated ownership, the target the token allocator aims
+  // for: proportional to weight, none above the whole ring (1.0), adding up to
+  // min(replication_factor, node_count()); with exactly replication_factor zones, the
+  // node's weight's share of its zone (each zone holds one replica of every key). Ordered
+  // by node id, like ReplicatedOwnership(), so the ratio of the two is the imbalance.
+  std::vector<double> FairOwnership() const;
+
   // The ranges for which `id` is one of the first replication_factor replicas, in ring
   // order, adjacent ranges merged (the ranges it keeps Merkle trees for).
   std::vector<TokenRange> ReplicatedRanges(NodeId id) const;
