@@ -3,16 +3,16 @@
 # missing. Safe to run any number of times: when everything is present it calls nothing.
 #
 #   scripts/install-deps.sh              build + test dependencies
-#   scripts/install-deps.sh --bench-peers  also RocksDB and LevelDB for kvlsm-bench
+#   scripts/install-deps.sh --bench-peers  also RocksDB, LevelDB and gnuplot for kvlsm-bench
 #
 # As root it runs apt-get itself; otherwise it prints the exact command to run and exits 1.
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config python3 libabsl-dev libzstd-dev libxxhash-dev
-          libgtest-dev libgmock-dev libbenchmark-dev)
+          libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libasio-dev)
 for arg in "$@"; do
   case "$arg" in
-    --bench-peers) packages+=(librocksdb-dev libleveldb-dev) ;;
+    --bench-peers) packages+=(librocksdb-dev libleveldb-dev gnuplot-nox) ;;
     -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
