@@ -1,0 +1,122 @@
+#include "dist/range_streamer.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_format.h"
+
+namespace kvlsm {
+namespace {
+
+constexpr int kMaxAttempts = 10;
+
+}  // namespace
+
+RangeStreamer::RangeStreamer(NodeContext* context, size_t batch_bytes, uint64_t timeout_micros)
+    : context_(context), batch_bytes_(batch_bytes), timeout_micros_(timeout_micros) {}
+
+RangeStreamer::~RangeStreamer() {
+  for (auto& [id, stream] : streams_) context_->clock->Cancel(stream.timer);
+}
+
+void RangeStreamer::Start(const std::vector<RangeTransfer>& transfers) {
+  std::map<NodeId, std::vector<TokenRange>> by_destination;
+  for (const RangeTransfer& transfer : transfers) {
+    if (transfer.from == context_->self && transfer.to != context_->self) {
+      by_destination[transfer.to].push_back(transfer.range);
+    }
+  }
+  for (auto& [to, ranges] : by_destination) {
+    const uint64_t id = context_->NextId();
+    Stream& stream = streams_[id];
+    stream.to = to;
+    stream.ranges = std::move(ranges);
+    ++context_->stats->streams_started;
+    context_->trace(absl::StrFormat("node %d: streaming %d ranges to node %d", context_->self,
+                                    stream.ranges.size(), to));
+    SendNext(id);
+  }
+}
+
+void RangeStreamer::SendNext(uint64_t id) {
+  Stream& stream = streams_.at(id);
+  StreamBatch batch{id, ++stream.sequence, false, {}};
+  size_t bytes = 0;
+  std::unique_ptr<Iterator> it = context_->store->NewDataIterator();
+  if (stream.scanned_any) {
+    it->Seek(stream.resume_after);
+    if (it->Valid() && it->key() == stream.resume_after) it->Next();
+  } else {
+    it->SeekToFirst();
+  }
+  for (; it->Valid() && bytes < batch_bytes_; it->Next()) {
+    stream.resume_after.assign(it->key().data(), it->key().size());
+    stream.scanned_any = true;
+    const Token token = KeyToken(it->key());
+    if (std::none_of(stream.ranges.begin(), stream.ranges.end(),
+                     [token](const TokenRange& r) { return r.Contains(token); })) {
+      continue;
+    }
+    absl::StatusOr<DvvSet> state = DvvSet::Decode(it->value());
+    if (!state.ok()) continue;  // damaged: not spread; Read reports it locally
+    bytes += it->key().size() + it->value().size();
+    batch.entries.push_back(KeyState{std::string(it->key()), *std::move(state)});
+  }
+  batch.last = !it->Valid();
+  context_->stats->stream_keys_sent += batch.entries.size();
+  stream.pending = EncodeMessage(batch);
+  stream.pending_last = batch.last;
+  stream.attempts = 0;
+  SendPending(id);
+}
+
+void RangeStreamer::SendPending(uint64_t id) {
+  Stream& stream = streams_.at(id);
+  if (++stream.attempts > kMaxAttempts) {
+    context_->trace(absl::StrFormat("node %d: stream to node %d abandoned (anti-entropy will "
+                                    "copy the rest)",
+                                    context_->self, stream.to));
+    streams_.erase(id);
+    return;
+  }
+  context_->send(stream.to, stream.pending);
+  stream.timer = context_->clock->Schedule(timeout_micros_, [this, id] {
+    auto it = streams_.find(id);
+    if (it == streams_.end()) return;
+    it->second.timer = 0;
+    SendPending(id);
+  });
+}
+
+bool RangeStreamer::HandleAck(NodeId from, const StreamAck& ack) {
+  auto it = streams_.find(ack.stream_id);
+  if (it == streams_.end()) return false;
+  Stream& stream = it->second;
+  if (from != stream.to || ack.sequence != stream.sequence || !ack.status.ok()) return true;
+  context_->clock->Cancel(stream.timer);
+  stream.timer = 0;
+  if (!stream.pending_last) {
+    SendNext(ack.stream_id);
+    return true;
+  }
+  ++context_->stats->streams_completed;
+  context_->trace(
+      absl::StrFormat("node %d: finished streaming to node %d", context_->self, stream.to));
+  streams_.erase(it);
+  return true;
+}
+
+void RangeStreamer::HandleBatch(NodeId from, const StreamBatch& batch) {
+  absl::Status status;
+  for (const KeyState& entry : batch.entries) {
+    absl::StatusOr<DvvSet> joined = context_->store->Apply(entry.key, entry.state);
+    if (!joined.ok()) {
+      status = joined.status();
+      break;
+    }
+    ++context_->stats->stream_keys_received;
+  }
+  context_->send(from, EncodeMessage(StreamAck{batch.stream_id, batch.sequence, status}));
+}
+
+}  // namespace kvlsm

@@ -1,0 +1,67 @@
+// Internal: copying ranges to their new replicas after a ring change (join and leave).
+//
+// Start(transfers) takes the transfers Ring::Transfers computed and keeps those this
+// node sends (from == self). They are grouped by destination: one stream per destination
+// scans the local data once, in key order, and sends the states of the keys in any of
+// its ranges in batches of about batch_bytes, one batch in flight; the receiver joins
+// them (idempotent) and acknowledges. A batch without an answer within the timeout is
+// sent again, up to 10 times; then the stream is abandoned and anti-entropy, which
+// compares the new replica's empty tree with the others', copies the range instead.
+// A stream whose source is down never starts; anti-entropy covers it the same way.
+//
+// Thread safety: none; the Node's thread.
+#ifndef KVLSM_DIST_RANGE_STREAMER_H_
+#define KVLSM_DIST_RANGE_STREAMER_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kvlsm/dist/ring.h"
+#include "dist/messages.h"
+#include "dist/node_context.h"
+
+namespace kvlsm {
+
+class RangeStreamer {
+ public:
+  RangeStreamer(NodeContext* context, size_t batch_bytes, uint64_t timeout_micros);
+  ~RangeStreamer();
+
+  // Starts streaming the transfers whose source is this node.
+  void Start(const std::vector<RangeTransfer>& transfers);
+
+  // Sender side: false when the ack is for no stream of this node.
+  bool HandleAck(NodeId from, const StreamAck& ack);
+  // Receiver side: joins the batch and acknowledges it.
+  void HandleBatch(NodeId from, const StreamBatch& batch);
+
+  size_t in_progress() const { return streams_.size(); }
+
+ private:
+  struct Stream {
+    NodeId to = 0;
+    std::vector<TokenRange> ranges;
+    std::string resume_after;  // last key scanned; empty before the first batch
+    bool scanned_any = false;
+    uint64_t sequence = 0;
+    std::string pending;  // the encoded batch in flight
+    bool pending_last = false;
+    int attempts = 0;
+    Clock::TimerId timer = 0;
+  };
+
+  // Builds and sends the next batch of stream `id`.
+  void SendNext(uint64_t id);
+  void SendPending(uint64_t id);
+
+  NodeContext* context_;
+  size_t batch_bytes_;
+  uint64_t timeout_micros_;
+  std::map<uint64_t, Stream> streams_;
+};
+
+}  // namespace kvlsm
+
+#endif  // KVLSM_DIST_RANGE_STREAMER_H_
