@@ -110,6 +110,8 @@ class KVLSM_EXPORT DB {
   //   "kvlsm.estimate-num-keys"           entries minus deletions in memtables and tables
   //                                       (overwritten versions not yet compacted count)
   //   "kvlsm.num-running-compactions"
+  //   "kvlsm.num-compactions"             compactions completed since Open (rewrites, moves
+  //                                       and drops)
   //   "kvlsm.is-write-stopped"            "1" while writers wait for a flush or a
   //                                       compaction, else "0"
   //   "kvlsm.num-delayed-writes"          write groups slowed down so far (full memtables or

@@ -35,7 +35,16 @@ void CompactionStats::AddMove(int to_level, uint64_t bytes) {
   levels_[to_level].bytes_moved += bytes;
 }
 
-void CompactionStats::AddDrop(uint64_t bytes) { dropped_bytes_ += bytes; }
+void CompactionStats::AddDrop(uint64_t bytes) {
+  dropped_bytes_ += bytes;
+  ++drops_;
+}
+
+uint64_t CompactionStats::compactions() const {
+  uint64_t total = drops_;
+  for (const Level& l : levels_) total += l.compactions;
+  return total;
+}
 
 uint64_t CompactionStats::table_bytes_written() const {
   uint64_t total = 0;
@@ -74,7 +83,7 @@ std::string CompactionStats::Format(const Version& version,
                         files, bytes / kMiB, sum.bytes_read / kMiB, sum.bytes_written / kMiB,
                         Ratio(sum.bytes_written, levels_[0].bytes_in), sum.compactions,
                         sum.bytes_moved / kMiB, sum.micros / 1e6);
-  absl::StrAppendFormat(&out, "compaction: %.1f MiB dropped by policy (FIFO), %d failed jobs\n",
+  absl::StrAppendFormat(&out, "compaction: %d drops of %.1f MiB (FIFO), %d failed jobs\n", drops_,
                         dropped_bytes_ / kMiB, failures_);
   return out;
 }

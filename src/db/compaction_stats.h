@@ -26,6 +26,8 @@ class CompactionStats {
   void AddFailure() { ++failures_; }
 
   uint64_t bytes_flushed() const { return levels_[0].bytes_in; }
+  // Compactions completed: rewrites, moves and drops.
+  uint64_t compactions() const;
   // Bytes of tables written by flushes and compactions together.
   uint64_t table_bytes_written() const;
 
@@ -42,6 +44,7 @@ class CompactionStats {
     uint64_t bytes_moved = 0;  // Tables moved here without a rewrite.
   };
   Level levels_[kNumLevels];
+  uint64_t drops_ = 0;
   uint64_t dropped_bytes_ = 0;
   uint64_t failures_ = 0;
 };

@@ -336,6 +336,12 @@ absl::Status DBImpl::ApplyEdit(VersionEdit* edit, std::string_view what) {
 void DBImpl::BackgroundLoop() {
   MutexLock l(&mu_);
   while (!shutting_down_) {
+    if (obsolete_files_pending_) {
+      obsolete_files_pending_ = false;
+      DeleteObsoleteFiles();
+      bg_cv_.SignalAll();
+      continue;
+    }
     if (background_error_.ok() && !read_state_->imm.empty() && !flush_running_) {
       flush_running_ = true;
       absl::Status s = FlushOldestMemTable();
@@ -368,8 +374,8 @@ CompactionPicture DBImpl::MakePicture(const Version& version) {
                                std::move(running), env_->NowUnixSeconds());
 }
 
-bool DBImpl::PickAndRunCompaction() {
-  const std::shared_ptr<const Version> version = versions_->current();
+void DBImpl::PickAndRunCompaction() {
+  std::shared_ptr<const Version> version = versions_->current();
   const CompactionPicture picture = MakePicture(*version);
   const CompactionPolicy& policy = *options_.compaction_policy;
   picking_ = true;
@@ -384,24 +390,22 @@ bool DBImpl::PickAndRunCompaction() {
     Log(absl::StrFormat("compaction policy %s made a pick that breaks the rules, not run: %s",
                         policy.Name(), check.message()));
     compaction_may_have_work_ = false;
-    return false;
-  }
-  if (!pick) {
+  } else if (!pick) {
     if (versions_->current() == version) compaction_may_have_work_ = false;
-    return false;
+  } else if (versions_->current() == version &&
+             CheckCompactionPick(MakePicture(*version), *pick).ok()) {
+    // (Otherwise the tree or the running set changed meanwhile: the next round picks
+    // again.)
+    absl::Status s = RunCompaction(version, *pick);
+    if (!s.ok() && !shutting_down_) {
+      compaction_stats_.AddFailure();
+      SetBackgroundError(s, "compaction");
+    }
   }
-  // The tree or the running set may have changed meanwhile (a flush, another compaction,
-  // CompactRange): the pick must still hold.
-  if (versions_->current() != version ||
-      !CheckCompactionPick(MakePicture(*version), *pick).ok()) {
-    return true;  // Pick again.
-  }
-  absl::Status s = RunCompaction(version, *pick);
-  if (!s.ok() && !shutting_down_) {
-    compaction_stats_.AddFailure();
-    SetBackgroundError(s, "compaction");
-  }
-  return true;
+  // While this thread held `version`, other jobs could not delete its tables.
+  const bool replaced = versions_->current() != version;
+  version.reset();
+  if (replaced) DeleteObsoleteFiles();
 }
 
 absl::Status DBImpl::RunCompaction(const std::shared_ptr<const Version>& version,
@@ -422,7 +426,6 @@ absl::Status DBImpl::RunCompaction(const std::shared_ptr<const Version>& version
     compaction_stats_.AddDrop(bytes);
     Log(absl::StrFormat("dropped %d tables, %d bytes: %s", edit.deleted_files.size(), bytes,
                         pick.reason));
-    DeleteObsoleteFiles();
     return absl::OkStatus();
   }
 
@@ -479,10 +482,7 @@ absl::Status DBImpl::RunCompaction(const std::shared_ptr<const Version>& version
     s = ApplyEdit(&edit, "a compaction");
   }
   for (uint64_t number : outputs_allocated) pending_outputs_.erase(number);
-  if (!s.ok()) {
-    DeleteObsoleteFiles();  // The outputs, when the MANIFEST did not take them.
-    return s;
-  }
+  if (!s.ok()) return s;
   compaction_stats_.AddCompaction(*spec, *result);
   Log(absl::StrFormat(
       "compacted %d tables (%d bytes) into %d tables (%d bytes) at level %d in %.3f s: %d "
@@ -492,7 +492,6 @@ absl::Status DBImpl::RunCompaction(const std::shared_ptr<const Version>& version
       result->entries.input_entries, result->entries.output_entries,
       result->entries.dropped_shadowed, result->entries.dropped_tombstones,
       result->entries.merged_operands, pick.reason));
-  DeleteObsoleteFiles();
   return absl::OkStatus();
 }
 
@@ -805,7 +804,17 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   iter_options.merge_operator = options_.merge_operator.get();
   iter_options.lower_bound = options.lower_bound;
   iter_options.upper_bound = options.upper_bound;
-  iter_options.pinned.push_back(std::move(state));
+  // When the iterator lets go of its Version, the tables only it kept alive can go: the
+  // background thread sweeps them.
+  iter_options.pinned.push_back(std::shared_ptr<const void>(
+      state.get(), [this, state](const void*) mutable {
+        MutexLock l(&mu_);
+        if (state->version != read_state_->version) {
+          obsolete_files_pending_ = true;
+          bg_cv_.SignalAll();
+        }
+        state.reset();  // Under mu_: the sweep must not find it alive.
+      }));
   return NewDBIterator(std::move(iter_options),
                        NewMergingIterator(&internal_comparator_, std::move(children)));
 }
@@ -844,7 +853,7 @@ absl::Status DBImpl::CompactRange(std::optional<std::string_view> begin,
   bool bottom_rewritten = false;
   for (int level = 0; level < kNumLevels;) {
     if (!background_error_.ok()) return background_error_;
-    const std::shared_ptr<const Version> version = versions_->current();
+    std::shared_ptr<const Version> version = versions_->current();
     const CompactionPicture picture = MakePicture(*version);
     const std::optional<CompactionPick> pick =
         PickManualCompactionStep(picture, range, level, bottom_rewritten, *file_size);
@@ -855,11 +864,14 @@ absl::Status DBImpl::CompactRange(std::optional<std::string_view> begin,
     }
     if (!CheckCompactionPick(picture, *pick).ok()) {
       // Only tables busy in a background compaction can stand in the way (the step is
-      // built by the rules): wait for it.
+      // built by the rules): wait for it, without holding on to tables it may retire.
+      version.reset();
       bg_cv_.Wait();
       continue;
     }
     s = RunCompaction(version, *pick);
+    version.reset();  // Else its tables count as live.
+    DeleteObsoleteFiles();
     if (!s.ok()) {
       compaction_stats_.AddFailure();
       SetBackgroundError(s, "compaction");
@@ -877,7 +889,8 @@ absl::Status DBImpl::TEST_WaitForBackgroundWork() {
   MutexLock l(&mu_);
   while (background_error_.ok() &&
          (!read_state_->imm.empty() || flush_running_ || picking_ ||
-          !running_compactions_.empty() || compaction_may_have_work_)) {
+          !running_compactions_.empty() || compaction_may_have_work_ ||
+          obsolete_files_pending_)) {
     bg_cv_.Wait();
   }
   return background_error_;
@@ -971,6 +984,7 @@ std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
   }
   if (name == "kvlsm.is-write-stopped") return write_stopped_ ? "1" : "0";
   if (name == "kvlsm.num-running-compactions") return absl::StrCat(running_compactions_.size());
+  if (name == "kvlsm.num-compactions") return absl::StrCat(compaction_stats_.compactions());
   if (name == "kvlsm.estimate-num-keys") {
     uint64_t entries = state.mem->num_entries();
     uint64_t deletes = state.mem->num_deletes();

@@ -117,11 +117,11 @@ class DBImpl final : public DB {
   void BackgroundLoop();
   bool CompactionSlotFree() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   CompactionPicture MakePicture(const Version& version) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Asks the policy for a compaction (releasing mu_ meanwhile) and runs it. False when
-  // there was nothing to run.
-  bool PickAndRunCompaction() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Asks the policy for a compaction (releasing mu_ meanwhile) and runs it.
+  void PickAndRunCompaction() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Runs a checked pick made on `version`, which must still be current: drops, moves or
-  // rewrites the inputs (releasing mu_ while a job runs) and publishes the result.
+  // rewrites the inputs (releasing mu_ while a job runs) and publishes the result. The
+  // caller deletes the obsolete files once it holds no reference to `version`.
   absl::Status RunCompaction(const std::shared_ptr<const Version>& version,
                              const CompactionPick& pick) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ApplyEdit(VersionEdit* edit, std::string_view what)
@@ -185,6 +185,8 @@ class DBImpl final : public DB {
   bool picking_ ABSL_GUARDED_BY(mu_) = false;  // A thread is asking the policy.
   // False once the policy found nothing to do in the current Version.
   bool compaction_may_have_work_ ABSL_GUARDED_BY(mu_) = true;
+  // An iterator released a Version that is no longer current: sweep obsolete files.
+  bool obsolete_files_pending_ ABSL_GUARDED_BY(mu_) = false;
   std::set<uint64_t> being_compacted_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, RunningCompaction> running_compactions_ ABSL_GUARDED_BY(mu_);
   uint64_t next_compaction_id_ ABSL_GUARDED_BY(mu_) = 1;
