@@ -134,6 +134,12 @@ class KVLSM_EXPORT CompactionPolicy {
 
   // Per-level urgency for kvlsm.stats, where >= 1 means "due". Default: empty (none).
   virtual std::vector<double> LevelScores(const CompactionPicture& picture) const;
+
+  // DB::CompactRange rewrites the requested key range itself, level by level down to the
+  // deepest level holding data (docs/compaction.md), splitting its output into tables of
+  // this many bytes (0: one table per step). std::nullopt: this policy never rewrites
+  // tables, and CompactRange only flushes. Default: 64 MiB.
+  virtual std::optional<uint64_t> ManualCompactionFileSize() const;
 };
 
 // OK when `pick` follows every rule at the top of this file for `picture`, else

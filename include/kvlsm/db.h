@@ -9,8 +9,9 @@
 //
 // Errors: NotFound for a missing key; DataLoss for damaged files, naming the file and
 // offset; InvalidArgument for bad options or arguments; I/O failures carry the errno text
-// and the file. After a failed WAL write the DB turns read-only: later writes return the
-// original error, reads go on working.
+// and the file. After a failed WAL write, flush, compaction or MANIFEST write the DB turns
+// read-only: later writes return the original error, reads go on working, and Resume()
+// leaves read-only mode once the cause is gone.
 #ifndef KVLSM_DB_H_
 #define KVLSM_DB_H_
 
@@ -84,15 +85,19 @@ class KVLSM_EXPORT DB {
   // Returns the error that stopped it (the DB is then read-only; see above).
   virtual absl::Status Flush() = 0;
 
-  // Compacts the data in [begin, end] (std::nullopt: unbounded on that side).
-  // InvalidArgument when begin > end. This version has compaction policies but no
-  // compaction job yet (docs/design.md, "Status"): it flushes the memtables and merges
-  // nothing.
+  // Compacts the data in [begin, end] (std::nullopt: unbounded on that side) and returns
+  // when done: flushes the memtables, then rewrites every table overlapping the range,
+  // level by level, into the deepest level holding data, dropping shadowed versions and
+  // tombstones no snapshot needs (docs/compaction.md). Waits for background compactions
+  // of the same tables. InvalidArgument when begin > end. With a policy that never
+  // rewrites (FIFO) it only flushes.
   virtual absl::Status CompactRange(std::optional<std::string_view> begin,
                                     std::optional<std::string_view> end) = 0;
 
   // The value of a named property, or std::nullopt for an unknown name. Names:
-  //   "kvlsm.stats"                       a human-readable summary
+  //   "kvlsm.stats"                       a human-readable summary, with a per-level table of
+  //                                       compactions (files, bytes, score, bytes read and
+  //                                       written, write amplification) and stall time
   //   "kvlsm.cur-size-all-mem-tables"     bytes held by all memtables
   //   "kvlsm.num-immutable-mem-table"     sealed memtables waiting for their flush
   //   "kvlsm.num-entries-active-mem-table"
@@ -101,13 +106,28 @@ class KVLSM_EXPORT DB {
   //   "kvlsm.index-and-filter-memory"     bytes pinned by the open tables' index and filter
   //   "kvlsm.block-cache-capacity", "kvlsm.block-cache-usage",
   //   "kvlsm.block-cache-hits", "kvlsm.block-cache-misses"
-  //   "kvlsm.is-write-stopped"            "1" while writers wait for a flush, else "0"
-  //   "kvlsm.num-delayed-writes"          write groups slowed down so far
+  //   "kvlsm.estimate-pending-compaction-bytes"  bytes the policy still has to compact
+  //   "kvlsm.estimate-num-keys"           entries minus deletions in memtables and tables
+  //                                       (overwritten versions not yet compacted count)
+  //   "kvlsm.num-running-compactions"
+  //   "kvlsm.num-compactions"             compactions completed since Open (rewrites, moves
+  //                                       and drops)
+  //   "kvlsm.is-write-stopped"            "1" while writers wait for a flush or a
+  //                                       compaction, else "0"
+  //   "kvlsm.num-delayed-writes"          write groups slowed down so far (full memtables or
+  //                                       compaction behind)
   //   "kvlsm.stall-micros"                time writers spent slowed down or stopped
   //   "kvlsm.num-snapshots"
   //   "kvlsm.last-sequence"               sequence number of the latest write
   //   "kvlsm.background-error"            "OK" or the error that made the DB read-only
   virtual std::optional<std::string> GetProperty(std::string_view name) = 0;
+
+  // Leaves read-only mode after the error that caused it is gone (a full disk emptied, a
+  // device back): writes every memtable to tables and starts a new WAL and MANIFEST, so
+  // that nothing depends on a file whose last write or sync failed (a failed sync is never
+  // retried). OK when the DB was not read-only. On failure the DB stays read-only and the
+  // error is returned; Resume may be called again.
+  virtual absl::Status Resume() = 0;
 };
 
 // Deletes the DB in `path` (its files and, when then empty, the directory). OK when there

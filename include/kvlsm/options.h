@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "kvlsm/cache.h"
+#include "kvlsm/compaction_policy.h"
 #include "kvlsm/compression.h"
 #include "kvlsm/export.h"
 #include "kvlsm/filter_policy.h"
@@ -125,6 +126,40 @@ struct KVLSM_EXPORT Options {
   // Tables kept open (each pins its index and filter in memory). Default 1000; range
   // [16, 1000000].
   int max_open_files = 1000;
+
+  // --- Compaction and background work (docs/compaction.md) ---
+
+  // Chooses which tables to merge. Default: leveled compaction with its default options.
+  // Others: NewSizeTieredCompaction(), NewFifoCompaction(), or a policy of your own. Not
+  // recorded in the DB: a DB may be reopened with another policy. Must not be null.
+  std::shared_ptr<const CompactionPolicy> compaction_policy = NewLeveledCompaction();
+
+  // Background threads for flushes and compactions. A flush always goes first; with two
+  // or more threads, one is kept free of compactions so that a flush never waits behind
+  // one. Default 2; range [1, 64].
+  int max_background_jobs = 2;
+
+  // Bytes per second that compactions may write, together. Default 0: no limit. A limit
+  // keeps compaction from starving foreground I/O, at the cost of more pending work (and,
+  // through the triggers below, slower writes when compaction falls behind).
+  uint64_t compaction_rate_limit = 0;
+
+  // Write backpressure. When compaction falls behind, writes slow down gradually and
+  // finally stop until it catches up. Two measures, whichever is worse counts:
+  //   - level-0 tables (each read consults every one of them): slowdown from
+  //     level0_slowdown_writes_trigger, stop at level0_stop_writes_trigger;
+  //   - bytes the policy still has to compact (kvlsm.estimate-pending-compaction-bytes):
+  //     slowdown from soft_pending_compaction_bytes, stop at hard_pending_compaction_bytes.
+  // Between the two thresholds each write group waits for its bytes at a rate falling from
+  // delayed_write_rate to 1/16 of it. Writes only wait while compaction has work that
+  // would relieve them. kvlsm.stats shows the time spent. Defaults 20 and 36 tables, 64 GiB
+  // and 256 GiB, 16 MiB/s (at least 1 KiB/s). slowdown < stop is required; a pending-bytes
+  // threshold of 0 disables it (soft: no slowdown from pending bytes; hard: no stop).
+  int level0_slowdown_writes_trigger = 20;
+  int level0_stop_writes_trigger = 36;
+  uint64_t soft_pending_compaction_bytes = uint64_t{64} << 30;
+  uint64_t hard_pending_compaction_bytes = uint64_t{256} << 30;
+  uint64_t delayed_write_rate = uint64_t{16} << 20;
 
   // Returns OK, or InvalidArgument naming the first bad field.
   absl::Status Validate() const;

@@ -7,4 +7,8 @@ std::vector<double> CompactionPolicy::LevelScores(const CompactionPicture& pictu
   return {};
 }
 
+std::optional<uint64_t> CompactionPolicy::ManualCompactionFileSize() const {
+  return uint64_t{64} << 20;
+}
+
 }  // namespace kvlsm

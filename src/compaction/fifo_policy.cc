@@ -77,6 +77,9 @@ class FifoCompactionPolicy final : public CompactionPolicy {
     return pick;
   }
 
+  // Never rewrites.
+  std::optional<uint64_t> ManualCompactionFileSize() const override { return std::nullopt; }
+
   // The bytes Pick would drop if no table were being compacted.
   uint64_t EstimatePendingBytes(const CompactionPicture& picture) const override {
     if (!valid_) return 0;

@@ -60,6 +60,9 @@ class LeveledCompactionPolicy final : public CompactionPolicy {
   // being compacted / target (0 for unused levels). The last level: 0 (it never compacts
   // by size).
   std::vector<double> LevelScores(const CompactionPicture& picture) const override;
+  std::optional<uint64_t> ManualCompactionFileSize() const override {
+    return options_.target_file_size;
+  }
 
  private:
   const LeveledCompactionOptions options_;

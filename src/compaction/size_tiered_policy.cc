@@ -72,6 +72,9 @@ class SizeTieredCompactionPolicy final : public CompactionPolicy {
     return PickTombstoneRun(picture);
   }
 
+  // Every run is one table.
+  std::optional<uint64_t> ManualCompactionFileSize() const override { return 0; }
+
   // Every run's bytes when the space-amplification merge is due; otherwise the bytes of
   // the buckets (formed newest first, each as in Pick) of at least min_threshold runs.
   // Runs being compacted count: their work is not done yet.

@@ -5,6 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "compaction/compaction_job.h"
+#include "compaction/manual_compaction.h"
+#include "db/compaction_setup.h"
 #include "db/db_iter.h"
 #include "db/filename.h"
 #include "db/get_context.h"
@@ -12,10 +15,12 @@
 #include "db/version_edit.h"
 #include "db/wal_replay.h"
 #include "db/write_batch_internal.h"
+#include "db/write_pressure.h"
 #include "kvlsm/comparator.h"
 #include "kvlsm/merge_operator.h"
 #include "memtable/memtable.h"
 #include "table/merging_iterator.h"
+#include "util/rate_limiter.h"
 #include "wal/log_writer.h"
 
 namespace kvlsm {
@@ -72,7 +77,11 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
       table_cache_(std::make_unique<TableCache>(
           MakeTableCacheOptions(options_, dbname_, index_dir_, &internal_comparator_))),
       versions_(std::make_unique<VersionSet>(dbname_, &options_, table_cache_.get(),
-                                             &internal_comparator_)) {}
+                                             &internal_comparator_)) {
+  if (options_.compaction_rate_limit > 0) {
+    rate_limiter_ = std::make_unique<RateLimiter>(env_, options_.compaction_rate_limit);
+  }
+}
 
 DBImpl::~DBImpl() {
   {
@@ -80,7 +89,7 @@ DBImpl::~DBImpl() {
     shutting_down_ = true;
     bg_cv_.SignalAll();
   }
-  if (background_thread_.joinable()) background_thread_.join();
+  for (std::thread& t : background_threads_) t.join();
   MutexLock l(&mu_);
   if (log_ != nullptr) {
     absl::Status s = log_->Close();
@@ -142,7 +151,9 @@ absl::Status DBImpl::OpenDB() {
   }
   s = Recover();
   if (!s.ok()) return s;
-  background_thread_ = std::thread([this] { BackgroundLoop(); });
+  for (int i = 0; i < options_.max_background_jobs; ++i) {
+    background_threads_.emplace_back([this] { BackgroundLoop(); });
+  }
   return absl::OkStatus();
 }
 
@@ -249,8 +260,7 @@ absl::Status DBImpl::OpenNewLog(uint64_t number) {
   return absl::OkStatus();
 }
 
-absl::Status DBImpl::WriteLevel0Table(const MemTable& mem, FileMetaData* meta) {
-  pending_outputs_.insert(meta->number);
+BuildTableOptions DBImpl::TableBuildOptions() const {
   BuildTableOptions build;
   build.env = env_;
   build.dbname = dbname_;
@@ -261,8 +271,15 @@ absl::Status DBImpl::WriteLevel0Table(const MemTable& mem, FileMetaData* meta) {
   build.table.block_restart_interval = options_.block_restart_interval;
   build.table.compression = options_.compression;
   build.table.zstd_level = options_.zstd_level;
+  return build;
+}
+
+absl::Status DBImpl::WriteLevel0Table(const MemTable& mem, FileMetaData* meta) {
+  pending_outputs_.insert(meta->number);
+  BuildTableOptions build = TableBuildOptions();
   build.table.creation_time = env_->NowUnixSeconds();
   std::unique_ptr<Iterator> iter = mem.NewIterator();
+  const uint64_t start = env_->NowMicros();
   mu_.Unlock();
   absl::Status s = BuildTable(build, iter.get(), meta);
   iter.reset();
@@ -274,6 +291,7 @@ absl::Status DBImpl::WriteLevel0Table(const MemTable& mem, FileMetaData* meta) {
   if (s.ok()) {
     ++stats_.flushes;
     stats_.flush_bytes += meta->total_size();
+    compaction_stats_.AddFlush(meta->total_size(), env_->NowMicros() - start);
   }
   return s;
 }
@@ -293,25 +311,188 @@ absl::Status DBImpl::FlushOldestMemTable() {
 
   auto next = std::make_shared<ReadState>(*read_state_);
   next->imm.pop_back();
-  next->version = versions_->current();
   read_state_ = std::move(next);
+  InstallVersion();
   Log(absl::StrFormat("flushed memtable to table %06d: %d entries, %d bytes", meta.number,
                       meta.num_entries, meta.total_size()));
   DeleteObsoleteFiles();
   return absl::OkStatus();
 }
 
+void DBImpl::InstallVersion() {
+  auto next = std::make_shared<ReadState>(*read_state_);
+  next->version = versions_->current();
+  read_state_ = std::move(next);
+  compaction_may_have_work_ = true;
+}
+
+absl::Status DBImpl::ApplyEdit(VersionEdit* edit, std::string_view what) {
+  absl::Status s = versions_->LogAndApply(edit, last_sequence_);
+  if (!s.ok()) return Annotate(s, absl::StrFormat("writing the MANIFEST after %s", what));
+  InstallVersion();
+  return absl::OkStatus();
+}
+
 void DBImpl::BackgroundLoop() {
   MutexLock l(&mu_);
-  while (true) {
-    while (!shutting_down_ && (read_state_->imm.empty() || !background_error_.ok())) {
-      bg_cv_.Wait();
+  while (!shutting_down_) {
+    if (obsolete_files_pending_) {
+      obsolete_files_pending_ = false;
+      DeleteObsoleteFiles();
+      bg_cv_.SignalAll();
+      continue;
     }
-    if (shutting_down_) break;
-    absl::Status s = FlushOldestMemTable();
-    if (!s.ok()) SetBackgroundError(s, "flush");
-    bg_cv_.SignalAll();
+    if (background_error_.ok() && !read_state_->imm.empty() && !flush_running_) {
+      flush_running_ = true;
+      absl::Status s = FlushOldestMemTable();
+      flush_running_ = false;
+      if (!s.ok()) SetBackgroundError(s, "flush");
+      bg_cv_.SignalAll();
+      continue;
+    }
+    if (CompactionSlotFree()) {
+      // Whether or not it ran something, mu_ was released: look at the state again.
+      PickAndRunCompaction();
+      bg_cv_.SignalAll();  // A compaction ended, or the policy found none to run.
+      continue;
+    }
+    bg_cv_.Wait();
   }
+}
+
+bool DBImpl::CompactionSlotFree() const {
+  // With two or more threads, one is always left for flushes.
+  const size_t slots = static_cast<size_t>(std::max(1, options_.max_background_jobs - 1));
+  return background_error_.ok() && compaction_may_have_work_ && !picking_ &&
+         running_compactions_.size() < slots;
+}
+
+CompactionPicture DBImpl::MakePicture(const Version& version) {
+  std::vector<RunningCompaction> running;
+  for (const auto& [id, r] : running_compactions_) running.push_back(r);
+  return MakeCompactionPicture(version, options_.comparator, being_compacted_,
+                               std::move(running), env_->NowUnixSeconds());
+}
+
+void DBImpl::PickAndRunCompaction() {
+  std::shared_ptr<const Version> version = versions_->current();
+  const CompactionPicture picture = MakePicture(*version);
+  const CompactionPolicy& policy = *options_.compaction_policy;
+  picking_ = true;
+  mu_.Unlock();
+  std::optional<CompactionPick> pick = policy.Pick(picture);
+  const uint64_t pending = policy.EstimatePendingBytes(picture);
+  absl::Status check = pick ? CheckCompactionPick(picture, *pick) : absl::OkStatus();
+  mu_.Lock();
+  picking_ = false;
+  pending_compaction_bytes_ = pending;
+  if (!check.ok()) {
+    Log(absl::StrFormat("compaction policy %s made a pick that breaks the rules, not run: %s",
+                        policy.Name(), check.message()));
+    compaction_may_have_work_ = false;
+  } else if (!pick) {
+    if (versions_->current() == version) compaction_may_have_work_ = false;
+  } else if (versions_->current() == version &&
+             CheckCompactionPick(MakePicture(*version), *pick).ok()) {
+    // (Otherwise the tree or the running set changed meanwhile: the next round picks
+    // again.)
+    absl::Status s = RunCompaction(version, *pick);
+    if (!s.ok() && !shutting_down_) {
+      compaction_stats_.AddFailure();
+      SetBackgroundError(s, "compaction");
+    }
+  }
+  // While this thread held `version`, other jobs could not delete its tables.
+  const bool replaced = versions_->current() != version;
+  version.reset();
+  if (replaced) DeleteObsoleteFiles();
+}
+
+absl::Status DBImpl::RunCompaction(const std::shared_ptr<const Version>& version,
+                                   const CompactionPick& pick) {
+  VersionEdit edit;
+  if (pick.drop_only) {
+    uint64_t bytes = 0;
+    for (const auto& input : pick.inputs) {
+      for (uint64_t number : input.files) edit.RemoveFile(input.level, number);
+    }
+    for (const auto& [level, number] : edit.deleted_files) {
+      for (const auto& f : version->files(level)) {
+        if (f->number == number) bytes += f->total_size();
+      }
+    }
+    absl::Status s = ApplyEdit(&edit, "dropping tables");
+    if (!s.ok()) return s;
+    compaction_stats_.AddDrop(bytes);
+    Log(absl::StrFormat("dropped %d tables, %d bytes: %s", edit.deleted_files.size(), bytes,
+                        pick.reason));
+    return absl::OkStatus();
+  }
+
+  auto spec = MakeCompactionSpec(*version, pick, snapshots_.Sequences());
+  if (!spec.ok()) return spec.status();
+  const CompactionInputLevel& first = spec->inputs.front();
+  if (pick.allow_trivial_move && spec->inputs.size() == 1 && first.files.size() == 1 &&
+      pick.output_level > first.level) {
+    const FileMetaData& f = *first.files.front();
+    edit.RemoveFile(first.level, f.number);
+    edit.AddFile(pick.output_level, f);
+    absl::Status s = ApplyEdit(&edit, "moving a table");
+    if (!s.ok()) return s;
+    compaction_stats_.AddMove(pick.output_level, f.total_size());
+    Log(absl::StrFormat("moved table %06d from level %d to %d: %s", f.number, first.level,
+                        pick.output_level, pick.reason));
+    return absl::OkStatus();
+  }
+
+  for (const auto& input : spec->inputs) {
+    for (const auto& f : input.files) being_compacted_.insert(f->number);
+  }
+  const uint64_t id = next_compaction_id_++;
+  running_compactions_[id] = DescribeRunning(*spec, options_.comparator);
+  std::vector<uint64_t> outputs_allocated;
+  CompactionJobOptions job;
+  job.build = TableBuildOptions();
+  job.table_cache = table_cache_.get();
+  job.comparator = &internal_comparator_;
+  job.merge_operator = options_.merge_operator.get();
+  job.paranoid_checks = options_.paranoid_checks;
+  job.rate_limiter = rate_limiter_.get();
+  job.cancel = &shutting_down_;
+  job.new_file_number = [this, &outputs_allocated] {
+    MutexLock l(&mu_);
+    const uint64_t number = versions_->NewFileNumber();
+    pending_outputs_.insert(number);
+    outputs_allocated.push_back(number);
+    return number;
+  };
+  mu_.Unlock();
+  absl::StatusOr<CompactionResult> result = RunCompactionJob(job, *spec);
+  mu_.Lock();
+  running_compactions_.erase(id);
+  for (const auto& input : spec->inputs) {
+    for (const auto& f : input.files) being_compacted_.erase(f->number);
+  }
+  absl::Status s = result.status();
+  if (s.ok()) {
+    for (const auto& input : spec->inputs) {
+      for (const auto& f : input.files) edit.RemoveFile(input.level, f->number);
+    }
+    for (const FileMetaData& meta : result->outputs) edit.AddFile(pick.output_level, meta);
+    s = ApplyEdit(&edit, "a compaction");
+  }
+  for (uint64_t number : outputs_allocated) pending_outputs_.erase(number);
+  if (!s.ok()) return s;
+  compaction_stats_.AddCompaction(*spec, *result);
+  Log(absl::StrFormat(
+      "compacted %d tables (%d bytes) into %d tables (%d bytes) at level %d in %.3f s: %d "
+      "entries in, %d out, %d shadowed and %d tombstones dropped, %d operands merged: %s",
+      edit.deleted_files.size(), result->bytes_read, result->outputs.size(),
+      result->bytes_written, pick.output_level, result->micros / 1e6,
+      result->entries.input_entries, result->entries.output_entries,
+      result->entries.dropped_shadowed, result->entries.dropped_tombstones,
+      result->entries.merged_operands, pick.reason));
+  return absl::OkStatus();
 }
 
 void DBImpl::DeleteObsoleteFiles() {
@@ -395,7 +576,10 @@ absl::Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* batch) {
 
   // This writer leads a group.
   absl::Status status = background_error_;
-  if (status.ok()) status = MakeRoomForWrite(/*force=*/batch == nullptr);
+  if (status.ok()) {
+    status = MakeRoomForWrite(/*force=*/batch == nullptr,
+                              batch == nullptr ? 0 : WriteBatchInternal::ByteSize(*batch));
+  }
   Writer* last_writer = &w;
   if (status.ok() && batch == nullptr) {
     // Flush: make everything acknowledged so far durable.
@@ -483,11 +667,45 @@ WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer, bool* sync) {
   return result;
 }
 
-absl::Status DBImpl::MakeRoomForWrite(bool force) {
+WritePressure DBImpl::CurrentWritePressure() {
+  const bool compaction_can_help =
+      compaction_may_have_work_ || picking_ || !running_compactions_.empty();
+  return WritePressure::Compute(options_, read_state_->version->NumFiles(0),
+                                pending_compaction_bytes_, compaction_can_help);
+}
+
+absl::Status DBImpl::MakeRoomForWrite(bool force, uint64_t bytes) {
   const size_t max_sealed = static_cast<size_t>(options_.max_write_buffer_number - 1);
   bool allow_delay = !force;
+  bool counted_stop = false;
   while (true) {
     if (!background_error_.ok()) return background_error_;
+    if (!force) {
+      const WritePressure pressure = CurrentWritePressure();
+      if (pressure.stopped) {
+        // Compaction is too far behind: wait until it catches up.
+        if (!write_stopped_) Log(absl::StrCat("writes stopped: ", pressure.cause));
+        write_stopped_ = true;
+        if (!counted_stop) ++stats_.stopped_writes;
+        counted_stop = true;
+        const uint64_t start = env_->NowMicros();
+        bg_cv_.Wait();
+        stats_.stall_micros += env_->NowMicros() - start;
+        write_stopped_ = false;
+        continue;
+      }
+      if (allow_delay && pressure.delayed_rate > 0) {
+        const uint64_t delay = pressure.DelayMicros(bytes);
+        const uint64_t start = env_->NowMicros();
+        mu_.Unlock();
+        env_->SleepForMicroseconds(static_cast<int64_t>(delay));
+        mu_.Lock();
+        allow_delay = false;
+        ++stats_.delayed_writes;
+        stats_.stall_micros += env_->NowMicros() - start;
+        continue;
+      }
+    }
     const MemTable& mem = *read_state_->mem;
     const size_t used = mem.ApproximateMemoryUsage();
     const bool sealed_full = read_state_->imm.size() >= max_sealed;
@@ -586,7 +804,17 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   iter_options.merge_operator = options_.merge_operator.get();
   iter_options.lower_bound = options.lower_bound;
   iter_options.upper_bound = options.upper_bound;
-  iter_options.pinned.push_back(std::move(state));
+  // When the iterator lets go of its Version, the tables only it kept alive can go: the
+  // background thread sweeps them.
+  iter_options.pinned.push_back(std::shared_ptr<const void>(
+      state.get(), [this, state](const void*) mutable {
+        MutexLock l(&mu_);
+        if (state->version != read_state_->version) {
+          obsolete_files_pending_ = true;
+          bg_cv_.SignalAll();
+        }
+        state.reset();  // Under mu_: the sweep must not find it alive.
+      }));
   return NewDBIterator(std::move(iter_options),
                        NewMergingIterator(&internal_comparator_, std::move(children)));
 }
@@ -615,15 +843,122 @@ absl::Status DBImpl::CompactRange(std::optional<std::string_view> begin,
   if (begin && end && options_.comparator->Compare(*begin, *end) > 0) {
     return absl::InvalidArgumentError("DB::CompactRange: begin is above end");
   }
-  // Tables are merged by compaction, which is not part of this version: what can be done
-  // is to move every memtable entry in the range into tables.
-  return Flush();
+  absl::Status s = Flush();
+  if (!s.ok()) return s;
+  const std::optional<uint64_t> file_size = options_.compaction_policy->ManualCompactionFileSize();
+  if (!file_size) return absl::OkStatus();  // The policy never rewrites tables.
+
+  const ManualCompactionRange range{begin, end};
+  MutexLock l(&mu_);
+  bool bottom_rewritten = false;
+  for (int level = 0; level < kNumLevels;) {
+    if (!background_error_.ok()) return background_error_;
+    std::shared_ptr<const Version> version = versions_->current();
+    const CompactionPicture picture = MakePicture(*version);
+    const std::optional<CompactionPick> pick =
+        PickManualCompactionStep(picture, range, level, bottom_rewritten, *file_size);
+    if (!pick) {
+      ++level;
+      bottom_rewritten = false;
+      continue;
+    }
+    if (!CheckCompactionPick(picture, *pick).ok()) {
+      // Only tables busy in a background compaction can stand in the way (the step is
+      // built by the rules): wait for it, without holding on to tables it may retire.
+      version.reset();
+      bg_cv_.Wait();
+      continue;
+    }
+    s = RunCompaction(version, *pick);
+    version.reset();  // Else its tables count as live.
+    DeleteObsoleteFiles();
+    if (!s.ok()) {
+      compaction_stats_.AddFailure();
+      SetBackgroundError(s, "compaction");
+      return background_error_;
+    }
+    bg_cv_.SignalAll();
+    if (pick->output_level == level) break;  // The deepest level, rewritten in place.
+    level = pick->output_level;
+    bottom_rewritten = true;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::TEST_WaitForBackgroundWork() {
+  MutexLock l(&mu_);
+  while (background_error_.ok() &&
+         (!read_state_->imm.empty() || flush_running_ || picking_ ||
+          !running_compactions_.empty() || compaction_may_have_work_ ||
+          obsolete_files_pending_)) {
+    bg_cv_.Wait();
+  }
+  return background_error_;
+}
+
+absl::Status DBImpl::Resume() {
+  MutexLock l(&mu_);
+  if (background_error_.ok()) return absl::OkStatus();
+  // Become the only writer, and let background work in progress end (none starts while
+  // the error stands).
+  Writer w(nullptr, false, &mu_);
+  writers_.push_back(&w);
+  while (&w != writers_.front()) w.cv.Wait();
+  while (flush_running_ || picking_ || !running_compactions_.empty()) bg_cv_.Wait();
+  absl::Status s = RecoverFromBackgroundError();
+  writers_.pop_front();
+  if (!writers_.empty()) writers_.front()->cv.Signal();
+  return s;
+}
+
+absl::Status DBImpl::RecoverFromBackgroundError() {
+  // The WAL's last write or sync may have failed, so its contents are unknown: everything
+  // acknowledged is in the memtables, and goes to tables; a new WAL takes the new writes.
+  if (log_ != nullptr) {
+    log_->Close().IgnoreError();
+    log_.reset();
+  }
+  absl::Status s = OpenNewLog(versions_->NewFileNumber());
+  if (!s.ok()) return Annotate(s, "DB::Resume: starting a new WAL");
+  if (read_state_->mem->num_entries() > 0) {
+    auto next = std::make_shared<ReadState>(*read_state_);
+    next->imm.insert(next->imm.begin(), SealedMemTable{next->mem, log_number_});
+    next->mem = std::make_shared<MemTable>(internal_comparator_);
+    read_state_ = std::move(next);
+  }
+  while (!read_state_->imm.empty()) {
+    s = FlushOldestMemTable();
+    if (!s.ok()) return Annotate(s, "DB::Resume");
+  }
+  // Records the new WAL, in a new MANIFEST when the old one failed.
+  VersionEdit edit;
+  edit.log_number = log_number_;
+  s = ApplyEdit(&edit, "DB::Resume");
+  if (!s.ok()) return s;
+  Log(absl::StrCat("resumed after: ", background_error_.ToString()));
+  background_error_ = absl::OkStatus();
+  DeleteObsoleteFiles();
+  bg_cv_.SignalAll();
+  return absl::OkStatus();
 }
 
 std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
+  if (name == "kvlsm.stats" || name == "kvlsm.estimate-pending-compaction-bytes") {
+    // The policy is asked without mu_ (kvlsm/compaction_policy.h).
+    CompactionPicture picture;
+    {
+      MutexLock l(&mu_);
+      picture = MakePicture(*read_state_->version);
+    }
+    const CompactionPolicy& policy = *options_.compaction_policy;
+    const uint64_t pending = policy.EstimatePendingBytes(picture);
+    if (name != "kvlsm.stats") return absl::StrCat(pending);
+    const std::vector<double> scores = policy.LevelScores(picture);
+    MutexLock l(&mu_);
+    return StatsString(pending, scores);
+  }
   MutexLock l(&mu_);
   const ReadState& state = *read_state_;
-  if (name == "kvlsm.stats") return StatsString();
   if (name == "kvlsm.cur-size-all-mem-tables") {
     size_t total = state.mem->ApproximateMemoryUsage();
     for (const auto& imm : state.imm) total += imm.mem->ApproximateMemoryUsage();
@@ -648,6 +983,23 @@ std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
     return absl::StrCat(options_.block_cache->GetStats().misses);
   }
   if (name == "kvlsm.is-write-stopped") return write_stopped_ ? "1" : "0";
+  if (name == "kvlsm.num-running-compactions") return absl::StrCat(running_compactions_.size());
+  if (name == "kvlsm.num-compactions") return absl::StrCat(compaction_stats_.compactions());
+  if (name == "kvlsm.estimate-num-keys") {
+    uint64_t entries = state.mem->num_entries();
+    uint64_t deletes = state.mem->num_deletes();
+    for (const auto& imm : state.imm) {
+      entries += imm.mem->num_entries();
+      deletes += imm.mem->num_deletes();
+    }
+    for (int level = 0; level < kNumLevels; ++level) {
+      for (const auto& f : state.version->files(level)) {
+        entries += f->num_entries;
+        deletes += f->num_deletions;
+      }
+    }
+    return absl::StrCat(entries > deletes ? entries - deletes : 0);
+  }
   if (name == "kvlsm.num-delayed-writes") return absl::StrCat(stats_.delayed_writes);
   if (name == "kvlsm.stall-micros") return absl::StrCat(stats_.stall_micros);
   if (name == "kvlsm.total-table-bytes") {
@@ -665,7 +1017,8 @@ std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
   return std::nullopt;
 }
 
-std::string DBImpl::StatsString() {
+std::string DBImpl::StatsString(uint64_t pending_compaction_bytes,
+                                const std::vector<double>& scores) {
   const ReadState& state = *read_state_;
   size_t mem_bytes = state.mem->ApproximateMemoryUsage();
   uint64_t entries = state.mem->num_entries();
@@ -681,12 +1034,10 @@ std::string DBImpl::StatsString() {
                         "memtables: 1 active + %d sealed, %d bytes, %d entries "
                         "(%d deletes)\n",
                         state.imm.size(), mem_bytes, entries, deletes);
-  absl::StrAppendFormat(&out, "level  files       bytes\n");
-  for (int level = 0; level < kNumLevels; ++level) {
-    if (state.version->NumFiles(level) == 0) continue;
-    absl::StrAppendFormat(&out, "  L%d  %5d  %10d\n", level, state.version->NumFiles(level),
-                          state.version->LevelBytes(level));
-  }
+  absl::StrAppendFormat(&out, "compaction policy %s: %d running, %d bytes pending\n",
+                        options_.compaction_policy->Name(), running_compactions_.size(),
+                        pending_compaction_bytes);
+  out += compaction_stats_.Format(*state.version, scores);
   absl::StrAppendFormat(&out,
                         "index+filter pinned: %d bytes; block cache: %d of %d bytes, "
                         "%d hits, %d misses\n",
@@ -704,8 +1055,16 @@ std::string DBImpl::StatsString() {
                         stats_.wal_syncs);
   absl::StrAppendFormat(&out, "flushes: %d, %d bytes written; memtable switches %d\n",
                         stats_.flushes, stats_.flush_bytes, stats_.memtable_switches);
-  absl::StrAppendFormat(&out, "stalls: %d delayed write groups, %.3f s stalled%s\n",
-                        stats_.delayed_writes, stats_.stall_micros / 1e6,
+  const uint64_t table_bytes = compaction_stats_.table_bytes_written();
+  absl::StrAppendFormat(&out,
+                        "write amplification: %.2f (WAL + table bytes written per WAL byte)\n",
+                        stats_.wal_bytes == 0
+                            ? 0.0
+                            : static_cast<double>(stats_.wal_bytes + table_bytes) /
+                                  stats_.wal_bytes);
+  absl::StrAppendFormat(&out,
+                        "stalls: %d delayed write groups, %d stopped, %.3f s stalled%s\n",
+                        stats_.delayed_writes, stats_.stopped_writes, stats_.stall_micros / 1e6,
                         write_stopped_ ? " (writes stopped now)" : "");
   absl::StrAppendFormat(&out,
                         "WAL: active %06d; recovery: %d records replayed, %d bytes "

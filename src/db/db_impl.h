@@ -14,11 +14,20 @@
 // Flush: a full memtable is sealed (with its WAL) and a background thread writes it as a
 // level-0 table pair; a VersionEdit in the MANIFEST publishes the table and retires the
 // WALs it covered. Writers slow down, then stop, when sealed memtables pile up.
+//
+// Compaction: after every change of the tree a background thread asks the compaction
+// policy for a pick (on a CompactionPicture, without mu_), checks it, marks its inputs
+// being compacted and runs the job without mu_; one VersionEdit publishes the outputs and
+// retires the inputs. Options::max_background_jobs threads share flushes and compactions;
+// flushes go first and, with two or more threads, one thread never compacts. Writers slow
+// down, then stop, while compaction is behind (WritePressure).
 #ifndef KVLSM_DB_DB_IMPL_H_
 #define KVLSM_DB_DB_IMPL_H_
 
 #include <cstdint>
+#include <atomic>
 #include <deque>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -26,8 +35,10 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "db/compaction_stats.h"
 #include "db/dbformat.h"
 #include "db/snapshot_list.h"
+#include "db/table_file_builder.h"
 #include "db/table_cache.h"
 #include "db/version_set.h"
 #include "kvlsm/db.h"
@@ -38,6 +49,8 @@ namespace kvlsm {
 
 class LogWriter;
 class MemTable;
+class RateLimiter;
+struct WritePressure;
 
 class DBImpl final : public DB {
  public:
@@ -61,6 +74,12 @@ class DBImpl final : public DB {
   absl::Status CompactRange(std::optional<std::string_view> begin,
                             std::optional<std::string_view> end) override;
   std::optional<std::string> GetProperty(std::string_view name) override;
+  absl::Status Resume() override;
+
+  // For tests: returns once no flush or compaction is running or due (or the DB is
+  // read-only), so that the tree and the files on disk stay as they are until the next
+  // write. Returns the background error.
+  absl::Status TEST_WaitForBackgroundWork();
 
  private:
   struct Writer;
@@ -75,25 +94,45 @@ class DBImpl final : public DB {
   // The write path; a null batch seals the active memtable (DB::Flush).
   absl::Status WriteImpl(const WriteOptions& options, WriteBatch* batch);
   // Seals the active memtable when it is full or `force` (and a new WAL with it); slows
-  // down or stops the writer while sealed memtables wait for a flush.
-  absl::Status MakeRoomForWrite(bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // down or stops a writer of `bytes` while sealed memtables wait for a flush or while
+  // compaction is behind.
+  absl::Status MakeRoomForWrite(bool force, uint64_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  WritePressure CurrentWritePressure() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Gathers the batches of the writers queued behind the leader into one batch; sets
   // *sync when any of them asked for sync.
   WriteBatch* BuildBatchGroup(Writer** last_writer, bool* sync) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Records a failed WAL, flush or MANIFEST write: the DB turns read-only.
   void SetBackgroundError(const absl::Status& status, std::string_view what)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  BuildTableOptions TableBuildOptions() const;
   // Writes `mem` as a level-0 table pair (releasing mu_ meanwhile); fills *meta. An
   // empty memtable writes nothing (meta->data_size stays 0).
   absl::Status WriteLevel0Table(const MemTable& mem, FileMetaData* meta)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Flushes the oldest sealed memtable and publishes the result.
   absl::Status FlushOldestMemTable() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The background thread: flushes sealed memtables until shutdown.
+  // Makes versions_->current() the Version readers see; compaction may have work now.
+  void InstallVersion() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A background thread: flushes sealed memtables and runs compactions until shutdown.
   void BackgroundLoop();
+  bool CompactionSlotFree() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  CompactionPicture MakePicture(const Version& version) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Asks the policy for a compaction (releasing mu_ meanwhile) and runs it.
+  void PickAndRunCompaction() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs a checked pick made on `version`, which must still be current: drops, moves or
+  // rewrites the inputs (releasing mu_ while a job runs) and publishes the result. The
+  // caller deletes the obsolete files once it holds no reference to `version`.
+  absl::Status RunCompaction(const std::shared_ptr<const Version>& version,
+                             const CompactionPick& pick) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status ApplyEdit(VersionEdit* edit, std::string_view what)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Resume's work: every memtable to tables, a new WAL and MANIFEST.
+  absl::Status RecoverFromBackgroundError() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Removes files no Version, pending output or live WAL needs.
   void DeleteObsoleteFiles() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::string StatsString() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // kvlsm.stats, given the policy's view of the current Version.
+  std::string StatsString(uint64_t pending_compaction_bytes, const std::vector<double>& scores)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Log(std::string_view message);
 
   // Constant after construction.
@@ -137,9 +176,24 @@ class DBImpl final : public DB {
   std::set<uint64_t> pending_outputs_ ABSL_GUARDED_BY(mu_);
   // Non-OK after a failed WAL, flush or MANIFEST write: the DB then refuses writes.
   absl::Status background_error_ ABSL_GUARDED_BY(mu_);
-  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> shutting_down_ = false;  // Written under mu_; jobs poll it.
   bool write_stopped_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread background_thread_;
+  std::vector<std::thread> background_threads_;
+
+  // Background work in progress.
+  bool flush_running_ ABSL_GUARDED_BY(mu_) = false;
+  bool picking_ ABSL_GUARDED_BY(mu_) = false;  // A thread is asking the policy.
+  // False once the policy found nothing to do in the current Version.
+  bool compaction_may_have_work_ ABSL_GUARDED_BY(mu_) = true;
+  // An iterator released a Version that is no longer current: sweep obsolete files.
+  bool obsolete_files_pending_ ABSL_GUARDED_BY(mu_) = false;
+  std::set<uint64_t> being_compacted_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, RunningCompaction> running_compactions_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_compaction_id_ ABSL_GUARDED_BY(mu_) = 1;
+  // The policy's estimate at its latest pick.
+  uint64_t pending_compaction_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::unique_ptr<RateLimiter> rate_limiter_;  // Null: no compaction rate limit.
+  CompactionStats compaction_stats_ ABSL_GUARDED_BY(mu_);
 
   // Counters for kvlsm.stats.
   struct Stats {
@@ -153,6 +207,7 @@ class DBImpl final : public DB {
     uint64_t flushes = 0;
     uint64_t flush_bytes = 0;     // Bytes of tables written by flushes.
     uint64_t delayed_writes = 0;  // Write groups slowed down.
+    uint64_t stopped_writes = 0;  // Write groups that waited for background work.
     uint64_t stall_micros = 0;    // Time writers spent delayed or stopped.
   };
   Stats stats_ ABSL_GUARDED_BY(mu_);

@@ -47,6 +47,33 @@ absl::Status Options::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("Options::max_open_files = ", max_open_files, " is outside [16, 1000000]"));
   }
+  if (compaction_policy == nullptr) {
+    return absl::InvalidArgumentError("Options::compaction_policy is null");
+  }
+  if (absl::Status s = compaction_policy->Validate(); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("Options::compaction_policy (",
+                                                   compaction_policy->Name(), "): ", s.message()));
+  }
+  if (max_background_jobs < 1 || max_background_jobs > 64) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Options::max_background_jobs = ", max_background_jobs, " is outside [1, 64]"));
+  }
+  if (level0_slowdown_writes_trigger < 1 ||
+      level0_slowdown_writes_trigger >= level0_stop_writes_trigger) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Options::level0_slowdown_writes_trigger = ", level0_slowdown_writes_trigger,
+        " must be >= 1 and below level0_stop_writes_trigger = ", level0_stop_writes_trigger));
+  }
+  if (soft_pending_compaction_bytes > 0 && hard_pending_compaction_bytes > 0 &&
+      soft_pending_compaction_bytes >= hard_pending_compaction_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Options::soft_pending_compaction_bytes = ", soft_pending_compaction_bytes,
+        " must be below hard_pending_compaction_bytes = ", hard_pending_compaction_bytes));
+  }
+  if (delayed_write_rate < 1024) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Options::delayed_write_rate = ", delayed_write_rate, " is below 1024 bytes/s"));
+  }
   return absl::OkStatus();
 }
 

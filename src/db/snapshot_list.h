@@ -5,6 +5,7 @@
 #define KVLSM_DB_SNAPSHOT_LIST_H_
 
 #include <list>
+#include <vector>
 
 #include "db/dbformat.h"
 #include "kvlsm/db.h"
@@ -26,8 +27,13 @@ class SnapshotList {
  public:
   bool empty() const { return list_.empty(); }
   size_t size() const { return list_.size(); }
-  // REQUIRES: !empty().
-  SequenceNumber oldest() const { return list_.front().sequence(); }
+  // Every snapshot's sequence number, ascending.
+  std::vector<SequenceNumber> Sequences() const {
+    std::vector<SequenceNumber> out;
+    out.reserve(list_.size());
+    for (const SnapshotImpl& s : list_) out.push_back(s.sequence());
+    return out;
+  }
 
   // REQUIRES: sequence >= every sequence in the list.
   const SnapshotImpl* New(SequenceNumber sequence) {

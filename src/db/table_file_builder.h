@@ -1,10 +1,12 @@
-// BuildTable: writes a sorted stream of internal keys (a memtable, at flush) as one table
-// pair, durably.
+// Writing table pairs: TableFileWriter writes one .sst/.idx pair entry by entry (a
+// compaction, which decides where one output ends and the next begins); BuildTable writes
+// a whole sorted stream (a memtable, at flush) as one pair.
 //
-// Thread safety: a plain function; called without the DB mutex.
+// Thread safety: plain objects and functions; used without the DB mutex.
 #ifndef KVLSM_DB_TABLE_FILE_BUILDER_H_
 #define KVLSM_DB_TABLE_FILE_BUILDER_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
@@ -22,10 +24,50 @@ struct BuildTableOptions {
   TableBuilderOptions table;
 };
 
+class TableFileWriter {
+ public:
+  // Abandons and removes an unfinished pair.
+  ~TableFileWriter();
+  TableFileWriter(const TableFileWriter&) = delete;
+  TableFileWriter& operator=(const TableFileWriter&) = delete;
+
+  // Creates the two files of pair `number`.
+  static absl::StatusOr<std::unique_ptr<TableFileWriter>> Create(const BuildTableOptions& options,
+                                                                 uint64_t number);
+
+  // REQUIRES: internal_key sorts after every key added before.
+  void Add(std::string_view internal_key, std::string_view value) {
+    builder_->Add(internal_key, value);
+  }
+  uint64_t NumEntries() const { return builder_->NumEntries(); }
+  // Bytes written to the .sst so far (the data block being built not included); the .idx
+  // is written at Finish and is a few percent of it.
+  uint64_t DataFileSize() const { return builder_->DataFileSize(); }
+
+  // Finishes both files, syncs and closes them and syncs their directories: the pair is
+  // then durable and may be named in the MANIFEST. Fills *meta (number included). On
+  // error removes both files.
+  absl::Status Finish(FileMetaData* meta);
+
+ private:
+  TableFileWriter(const BuildTableOptions& options, uint64_t number,
+                  std::unique_ptr<WritableFile> data, std::unique_ptr<WritableFile> index);
+  void RemoveFiles();
+
+  const BuildTableOptions options_;
+  const uint64_t number_;
+  const std::string data_name_;
+  const std::string index_name_;
+  std::unique_ptr<WritableFile> data_;
+  std::unique_ptr<WritableFile> index_;
+  std::unique_ptr<TableBuilder> builder_;
+  bool finished_ = false;
+};
+
 // Writes every entry of iter (positioned anywhere; it is rewound) into the pair numbered
-// meta->number, syncs and closes both files and syncs their directories, then fills the
-// rest of *meta. When iter is empty nothing is written and meta->data_size stays 0. On
-// error, removes whatever it wrote.
+// meta->number, durably (see TableFileWriter::Finish), and fills the rest of *meta. When
+// iter is empty nothing is written and meta->data_size stays 0. On error, removes
+// whatever it wrote.
 absl::Status BuildTable(const BuildTableOptions& options, Iterator* iter, FileMetaData* meta);
 
 }  // namespace kvlsm

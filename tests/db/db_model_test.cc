@@ -1,12 +1,16 @@
 // Model test: seeded random sequences of Put/Delete/Merge/Write, point reads, iteration in
-// both directions with seeks and bounds, snapshots and reopens, checked step by step
-// against a std::map.
+// both directions with seeks and bounds, snapshots, reopens and CompactRange, checked step
+// by step against a std::map, under each compaction policy (tuned small, so that background
+// compactions race everything else), with a merge-heavy variant.
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "kvlsm/compaction_policy.h"
 
 #include "kvlsm/db.h"
 #include "kvlsm/env.h"
@@ -32,6 +36,14 @@ class AppendOperator final : public MergeOperator {
     }
     return absl::OkStatus();
   }
+  // Associative with FullMerge: [a, b] appends the same as [a + "+" + b].
+  bool PartialMerge(std::string_view, std::string_view older, std::string_view newer,
+                    std::string* new_operand) const override {
+    new_operand->assign(older);
+    new_operand->push_back('+');
+    new_operand->append(newer);
+    return true;
+  }
 };
 
 void ModelMerge(Model* model, const std::string& key, const std::string& operand) {
@@ -40,16 +52,51 @@ void ModelMerge(Model* model, const std::string& key, const std::string& operand
   (*model)[key] = base + "+" + operand;
 }
 
-class DBModelTest : public testing::TestWithParam<uint64_t> {
+enum class Policy { kLeveled, kSizeTiered };
+enum class Mix { kBalanced, kMergeHeavy };
+
+struct ModelParam {
+  Policy policy;
+  Mix mix;
+  uint64_t seed;
+};
+
+std::string ParamName(const testing::TestParamInfo<ModelParam>& info) {
+  return std::string(info.param.policy == Policy::kLeveled ? "Leveled" : "SizeTiered") +
+         (info.param.mix == Mix::kMergeHeavy ? "MergeHeavy" : "") + "Seed" +
+         std::to_string(info.param.seed);
+}
+
+// Policies small enough that a few thousand operations run many compactions.
+std::shared_ptr<const CompactionPolicy> SmallPolicy(Policy policy) {
+  if (policy == Policy::kLeveled) {
+    LeveledCompactionOptions o;
+    o.level0_file_trigger = 2;
+    o.level_size_multiplier = 4;
+    o.base_level_bytes = 64 << 10;
+    o.target_file_size = 32 << 10;
+    o.max_grandparent_overlap_bytes = 64 << 10;
+    o.tombstone_min_age_seconds = 0;
+    return NewLeveledCompaction(o);
+  }
+  SizeTieredCompactionOptions o;
+  o.min_threshold = 2;
+  o.tombstone_min_age_seconds = 0;
+  return NewSizeTieredCompaction(o);
+}
+
+class DBModelTest : public testing::TestWithParam<ModelParam> {
  protected:
   DBModelTest() : env_(NewMemEnv()), rnd_(0) {
     options_.env = env_.get();
     options_.create_if_missing = true;
     options_.write_buffer_size = 64 << 10;  // Many memtable switches.
     options_.merge_operator = std::make_shared<AppendOperator>();
+    options_.compaction_policy = SmallPolicy(GetParam().policy);
   }
 
   void Open() {
+    if (db_ != nullptr) Close();
     auto db = DB::Open(options_, "/db");
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
@@ -138,15 +185,22 @@ class DBModelTest : public testing::TestWithParam<uint64_t> {
     }
   }
 
+  void Close() {
+    compactions_ += std::stoull(*db_->GetProperty("kvlsm.num-compactions"));
+    db_.reset();
+  }
+
   std::unique_ptr<Env> env_;
   Random rnd_;
+  uint64_t compactions_ = 0;  // Completed by the DBs closed so far.
   Options options_;
   std::unique_ptr<DB> db_;
 };
 
 TEST_P(DBModelTest, RandomOperationsMatchAStdMap) {
-  const uint64_t seed = test::TestSeed(GetParam());
+  const uint64_t seed = test::TestSeed(GetParam().seed);
   SCOPED_TRACE(test::SeedTrace(seed));
+  const bool merge_heavy = GetParam().mix == Mix::kMergeHeavy;
   rnd_ = Random(seed);
   Open();
   Model model;
@@ -154,7 +208,9 @@ TEST_P(DBModelTest, RandomOperationsMatchAStdMap) {
 
   for (int op = 0; op < 3000; ++op) {
     SCOPED_TRACE("operation " + std::to_string(op));
-    const uint64_t choice = rnd_.Uniform(100);
+    uint64_t choice = rnd_.Uniform(100);
+    // Merge-heavy: most writes are merges, on few keys, so operand chains get long.
+    if (merge_heavy && choice < 45 && rnd_.Uniform(4) != 0) choice = 50;
     if (choice < 35) {
       const std::string key = RandomKey(), value = RandomValue();
       ASSERT_OK(db_->Put(WriteOptions(), key, value));
@@ -209,21 +265,40 @@ TEST_P(DBModelTest, RandomOperationsMatchAStdMap) {
     } else if (choice < 97) {
       for (auto& [snapshot, unused] : snapshots) db_->ReleaseSnapshot(snapshot);
       snapshots.clear();
-      db_.reset();
       ASSERT_NO_FATAL_FAILURE(Open());
     } else if (choice < 98) {
       ASSERT_OK(db_->Flush());
+    } else if (choice < 99) {
+      std::optional<std::string> lo, hi;
+      if (rnd_.OneIn(2)) {
+        lo = RandomKey();
+        hi = RandomKey();
+        if (*hi < *lo) std::swap(lo, hi);
+      }
+      ASSERT_OK(db_->CompactRange(lo, hi));
     }
   }
   ASSERT_NO_FATAL_FAILURE(CheckIterator(model, nullptr));
   for (auto& [snapshot, unused] : snapshots) db_->ReleaseSnapshot(snapshot);
-  db_.reset();
   ASSERT_NO_FATAL_FAILURE(Open());
   for (const auto& [key, value] : model) ASSERT_NO_FATAL_FAILURE(CheckGet(model, key, nullptr));
   ASSERT_NO_FATAL_FAILURE(CheckIterator(model, nullptr));
+  Close();
+  // The point of the exercise: compactions ran beside everything else.
+  EXPECT_GT(compactions_, 10u);
+  std::printf("%llu compactions\n", static_cast<unsigned long long>(compactions_));
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, DBModelTest, testing::Values(1, 2, 3, 4, 5, 6, 7, 8));
+std::vector<ModelParam> AllParams() {
+  std::vector<ModelParam> params;
+  for (Policy policy : {Policy::kLeveled, Policy::kSizeTiered}) {
+    for (uint64_t seed = 1; seed <= 8; ++seed) params.push_back({policy, Mix::kBalanced, seed});
+    for (uint64_t seed = 1; seed <= 3; ++seed) params.push_back({policy, Mix::kMergeHeavy, seed});
+  }
+  return params;
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, DBModelTest, testing::ValuesIn(AllParams()), ParamName);
 
 }  // namespace
 }  // namespace kvlsm

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "db/db_impl.h"
 
 namespace kvlsm::test {
 
@@ -44,6 +45,10 @@ std::string TempDir(const std::string& name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
+}
+
+absl::Status WaitForBackgroundWork(DB* db) {
+  return static_cast<DBImpl*>(db)->TEST_WaitForBackgroundWork();
 }
 
 }  // namespace kvlsm::test

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/status/status.h"
+#include "kvlsm/db.h"
 #include "util/random.h"
 
 #define KVLSM_ASSERT_OK(expr)                                 \
@@ -43,6 +44,10 @@ bool MessageContains(const absl::Status& status, std::string_view text);
 // True when long-running tests were asked for ($KVLSM_LONG_TESTS=1). Long tests call
 // GTEST_SKIP() otherwise.
 bool LongTestsEnabled();
+
+// Returns once `db` (opened by DB::Open) has no flush or compaction running or due; its
+// background error.
+absl::Status WaitForBackgroundWork(DB* db);
 
 // A string of `len` random bytes (any value when binary, else printable).
 std::string RandomString(Random* rnd, size_t len, bool binary = false);
