@@ -68,12 +68,12 @@ absl::StatusOr<RequestPlan> PlanRequest(const Ring& ring, const std::function<bo
                                         const std::string& what) {
   const int replication = ring.options().replication_factor;
   if (n < 0 || n > replication) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": n = ", n, " outside [1, ", replication, "] (the ring's replication factor)"));
+    return absl::InvalidArgumentError(absl::StrCat(what, ": n = ", n, " outside [1, ", replication,
+                                                   "] (the ring's replication factor)"));
   }
   if (key.size() > message_format::kMaxKeyBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": key of ", key.size(), " bytes exceeds ", message_format::kMaxKeyBytes));
+    return absl::InvalidArgumentError(absl::StrCat(what, ": key of ", key.size(), " bytes exceeds ",
+                                                   message_format::kMaxKeyBytes));
   }
   if (ring.node_count() == 0) {
     return absl::FailedPreconditionError(absl::StrCat(what, ": the ring has no node"));
@@ -84,8 +84,7 @@ absl::StatusOr<RequestPlan> PlanRequest(const Ring& ring, const std::function<bo
         absl::StrCat(what, ": ", required, " replies required of n = ", wanted));
   }
   RequestPlan plan;
-  const std::vector<NodeId> list =
-      ring.PreferenceList(key, wanted, sloppy ? ring.node_count() : 0);
+  const std::vector<NodeId> list = ring.PreferenceList(key, wanted, sloppy ? ring.node_count() : 0);
   const size_t replicas = std::min(wanted, list.size());
   plan.replicas.assign(list.begin(), list.begin() + replicas);
   plan.required = required > 0 ? static_cast<size_t>(required) : RequiredFor(consistency, wanted);
@@ -168,8 +167,8 @@ void Coordinator::Get(std::string key, const GetOptions& options,
   ++context_->stats->gets;
   const std::string what = absl::StrCat("get of key \"", PrintableKey(key), "\"");
   absl::StatusOr<RequestPlan> plan =
-      PlanRequest(*context_->ring, context_->is_up, key, options.n, options.r,
-                  options.consistency, options.sloppy, what);
+      PlanRequest(*context_->ring, context_->is_up, key, options.n, options.r, options.consistency,
+                  options.sloppy, what);
   if (!plan.ok()) {
     ++context_->stats->requests_failed;
     done(plan.status());
@@ -199,16 +198,29 @@ absl::StatusOr<Coordinator::PreparedWrite> Coordinator::PrepareWrite(const char*
                                                                      const PutOptions& options) {
   const std::string what = absl::StrCat(kind, " of key \"", PrintableKey(key), "\"");
   absl::StatusOr<RequestPlan> plan =
-      PlanRequest(*context_->ring, context_->is_up, key, options.n, options.w,
-                  options.consistency, options.sloppy, what);
+      PlanRequest(*context_->ring, context_->is_up, key, options.n, options.w, options.consistency,
+                  options.sloppy, what);
   if (!plan.ok()) return plan.status();
   absl::StatusOr<DvvSet> state = context_->store->Read(key);
   if (!state.ok()) return state.status();
+  // A copy dropped after a hand-off left the highest counter this node had issued for
+  // the key: the next dot goes above it (the seed only steers DvvSet::Put's counter; the
+  // delta sent and stored does not include it).
+  absl::StatusOr<uint64_t> floor = context_->store->IssuedFloor(key);
+  if (!floor.ok()) return floor.status();
+  if (*floor > state->history().MaxCounter(context_->self)) {
+    DottedVersionVector issued;
+    issued.Add(Dot{context_->self, *floor});
+    DvvSet seed;
+    if (absl::Status s = seed.Delete(Context(std::move(issued))); !s.ok()) return s;
+    if (absl::Status s = state->Sync(seed); !s.ok()) return s;
+  }
   return PreparedWrite{*std::move(plan), *std::move(state)};
 }
 
 void Coordinator::Put(std::string key, const Context& context, std::string value,
-                      const PutOptions& options, std::function<void(absl::StatusOr<Context>)> done) {
+                      const PutOptions& options,
+                      std::function<void(absl::StatusOr<Context>)> done) {
   ++context_->stats->puts;
   absl::StatusOr<PreparedWrite> prepared = PrepareWrite("put", key, options);
   DvvSet delta;
@@ -272,9 +284,8 @@ void Coordinator::Replicate(std::string key, DvvSet delta, RequestPlan plan,
     if (target.node == context_->self) {
       // The data write above already counts for a replica; a stand-in also keeps a hint.
       OnWriteReply(id, target.node,
-                   target.hint_for.has_value()
-                       ? StoreWrite(context_, target.hint_for, key, delta)
-                       : absl::OkStatus());
+                   target.hint_for.has_value() ? StoreWrite(context_, target.hint_for, key, delta)
+                                               : absl::OkStatus());
     } else {
       context_->send(target.node, EncodeMessage(WriteRequest{id, target.hint_for, key, delta}));
     }
@@ -347,10 +358,10 @@ void Coordinator::OnReadTimeout(uint64_t id) {
     ++context_->stats->requests_failed;
     std::function<void(absl::StatusOr<Siblings>)> done = std::move(op.done);
     op.done = nullptr;
-    done(absl::DeadlineExceededError(absl::StrFormat(
-        "%s: %d of %d required replies within %d ms (%d replicas asked)%s", op.what,
-        op.replies.size(), op.plan.required, op.timeout_micros / 1000, op.plan.targets.size(),
-        LastError(op.last_error))));
+    done(absl::DeadlineExceededError(
+        absl::StrFormat("%s: %d of %d required replies within %d ms (%d replicas asked)%s", op.what,
+                        op.replies.size(), op.plan.required, op.timeout_micros / 1000,
+                        op.plan.targets.size(), LastError(op.last_error))));
   }
   if (reads_.count(id) != 0) RepairAndForget(id);
 }
@@ -361,14 +372,13 @@ void Coordinator::RepairAndForget(uint64_t id) {
   reads_.erase(it);
   context_->clock->Cancel(op->timer);
   for (const auto& [node, state] : op->replies) {
-    if (state == op->merged ||
-        std::find(op->plan.replicas.begin(), op->plan.replicas.end(), node) ==
-            op->plan.replicas.end()) {
+    if (state == op->merged || std::find(op->plan.replicas.begin(), op->plan.replicas.end(),
+                                         node) == op->plan.replicas.end()) {
       continue;  // up to date, or a stand-in (its hints go to the replica)
     }
     ++context_->stats->read_repairs;
-    context_->trace(absl::StrFormat("node %d: read repair of key \"%s\" on node %d",
-                                    context_->self, PrintableKey(op->key), node));
+    context_->trace(absl::StrFormat("node %d: read repair of key \"%s\" on node %d", context_->self,
+                                    PrintableKey(op->key), node));
     if (node == context_->self) {
       // A failure here leaves the key to anti-entropy, as a lost repair message would.
       (void)context_->store->Apply(op->key, op->merged);
@@ -421,10 +431,10 @@ void Coordinator::OnWriteTimeout(uint64_t id) {
   writes_.erase(it);
   if (!op->done) return;
   ++context_->stats->requests_failed;
-  op->done(absl::DeadlineExceededError(absl::StrFormat(
-      "%s: %d of %d required acknowledgements within %d ms (%d replicas asked)%s", op->what,
-      op->acks, op->plan.required, op->timeout_micros / 1000, op->plan.targets.size(),
-      LastError(op->last_error))));
+  op->done(absl::DeadlineExceededError(
+      absl::StrFormat("%s: %d of %d required acknowledgements within %d ms (%d replicas asked)%s",
+                      op->what, op->acks, op->plan.required, op->timeout_micros / 1000,
+                      op->plan.targets.size(), LastError(op->last_error))));
 }
 
 }  // namespace kvlsm

@@ -2,7 +2,8 @@
 //
 // Put and Delete build the new version against the coordinator's own stored state (which
 // holds every dot it ever issued for the key: it keeps a copy of each key it coordinates,
-// even one it does not replicate), apply it locally, and send the delta to the targets:
+// even one it does not replicate; when it dropped a key handed off after a ring change,
+// the key's issued floor stands in for the dots dropped), apply it locally, and send the delta to the targets:
 // the first N nodes of the preference list, a replica believed down replaced (sloppy
 // quorum) by the next node up, which keeps the write as a hint for it. Get asks the same
 // targets; stand-ins answer with their data joined with the hints they hold for the key.

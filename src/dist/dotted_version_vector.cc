@@ -14,6 +14,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "dist/canonical_coding.h"
 #include "dist/format.h"
 #include "util/coding.h"
 
@@ -163,15 +164,15 @@ absl::StatusOr<DottedVersionVector> DottedVersionVector::DecodeFrom(std::string_
   }
   DottedVersionVector result;
   uint32_t count = 0;
-  if (!GetVarint32(input, &count)) return bad("truncated vector size");
+  if (!GetCanonicalVarint32(input, &count)) return bad("truncated or overlong vector size");
   if (count > dvv_format::kMaxEntries) {
     return bad(absl::StrCat(count, " actors exceed the limit of ", dvv_format::kMaxEntries));
   }
   NodeId actor = 0;
   for (uint32_t i = 0; i < count; ++i) {
     uint64_t delta = 0, counter = 0;
-    if (!GetVarint64(input, &delta) || !GetVarint64(input, &counter)) {
-      return bad(absl::StrCat("vector entry #", i, " is truncated"));
+    if (!GetCanonicalVarint64(input, &delta) || !GetCanonicalVarint64(input, &counter)) {
+      return bad(absl::StrCat("vector entry #", i, " is truncated or overlong"));
     }
     if (i > 0 && (delta == 0 || actor + delta < actor)) {
       return bad(absl::StrCat("vector entry #", i, ": actors not strictly increasing"));
@@ -180,15 +181,15 @@ absl::StatusOr<DottedVersionVector> DottedVersionVector::DecodeFrom(std::string_
     actor += delta;
     result.vector_.emplace_back(actor, counter);
   }
-  if (!GetVarint32(input, &count)) return bad("truncated cloud size");
+  if (!GetCanonicalVarint32(input, &count)) return bad("truncated or overlong cloud size");
   if (count > dvv_format::kMaxDots) {
     return bad(absl::StrCat(count, " extra dots exceed the limit of ", dvv_format::kMaxDots));
   }
   actor = 0;
   for (uint32_t i = 0; i < count; ++i) {
     uint64_t delta = 0, counter = 0;
-    if (!GetVarint64(input, &delta) || !GetVarint64(input, &counter)) {
-      return bad(absl::StrCat("cloud dot #", i, " is truncated"));
+    if (!GetCanonicalVarint64(input, &delta) || !GetCanonicalVarint64(input, &counter)) {
+      return bad(absl::StrCat("cloud dot #", i, " is truncated or overlong"));
     }
     if (actor + delta < actor) return bad(absl::StrCat("cloud dot #", i, ": actor overflows"));
     const Dot dot{actor + delta, counter};

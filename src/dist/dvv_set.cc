@@ -12,6 +12,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "dist/canonical_coding.h"
 #include "dist/format.h"
 #include "util/coding.h"
 
@@ -170,7 +171,7 @@ absl::StatusOr<DvvSet> DvvSet::Decode(std::string_view input) {
   if (!history.ok()) return bad(std::string(history.status().message()));
   result.history_ = *std::move(history);
   uint32_t count = 0;
-  if (!GetVarint32(&input, &count)) return bad("truncated sibling count");
+  if (!GetCanonicalVarint32(&input, &count)) return bad("truncated or overlong sibling count");
   if (count > dvv_set_format::kMaxSiblings) {
     return bad(absl::StrCat(count, " siblings exceed the limit of ", dvv_set_format::kMaxSiblings));
   }
@@ -179,9 +180,9 @@ absl::StatusOr<DvvSet> DvvSet::Decode(std::string_view input) {
   for (uint32_t i = 0; i < count; ++i) {
     uint64_t delta = 0, counter = 0;
     std::string_view value;
-    if (!GetVarint64(&input, &delta) || !GetVarint64(&input, &counter) ||
-        !GetLengthPrefixed(&input, &value)) {
-      return bad(absl::StrCat("sibling #", i, " is truncated"));
+    if (!GetCanonicalVarint64(&input, &delta) || !GetCanonicalVarint64(&input, &counter) ||
+        !GetCanonicalLengthPrefixed(&input, &value)) {
+      return bad(absl::StrCat("sibling #", i, " is truncated or overlong"));
     }
     if (actor + delta < actor) return bad(absl::StrCat("sibling #", i, ": actor overflows"));
     const Dot dot{actor + delta, counter};

@@ -4,6 +4,8 @@
 // Every encoding starts with a format version byte. Tags and versions are persisted and
 // sent between nodes: never renumber them; a retired value stays reserved.
 // Bounds cap what a decoder accepts and allocates; input beyond them is InvalidArgument.
+//
+// Thread safety: constants only.
 #ifndef KVLSM_DIST_FORMAT_H_
 #define KVLSM_DIST_FORMAT_H_
 

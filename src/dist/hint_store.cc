@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "dist/canonical_coding.h"
 #include "dist/replica_store.h"
 #include "util/coding.h"
 
@@ -35,9 +36,10 @@ absl::Status ParseHintValue(uint64_t id, std::string_view value, HintStore::Hint
     return absl::DataLossError(absl::StrCat("hint ", id, ": unknown format version"));
   }
   value.remove_prefix(1);
-  if (!GetVarint64(&value, &hint->owner) || !GetVarint64(&value, &hint->created_micros) ||
-      !GetLengthPrefixed(&value, &key)) {
-    return absl::DataLossError(absl::StrCat("hint ", id, ": truncated header"));
+  if (!GetCanonicalVarint64(&value, &hint->owner) ||
+      !GetCanonicalVarint64(&value, &hint->created_micros) ||
+      !GetCanonicalLengthPrefixed(&value, &key)) {
+    return absl::DataLossError(absl::StrCat("hint ", id, ": truncated or overlong header"));
   }
   hint->key.assign(key.data(), key.size());
   *state = value;
@@ -139,7 +141,8 @@ absl::Status HintStore::Remove(uint64_t id) {
 absl::StatusOr<size_t> HintStore::Expire(uint64_t now_micros) {
   std::vector<uint64_t> expired;
   for (const auto& [id, hint] : hints_) {
-    if (now_micros > hint.created_micros && now_micros - hint.created_micros > options_.max_age_micros) {
+    if (now_micros > hint.created_micros &&
+        now_micros - hint.created_micros > options_.max_age_micros) {
       expired.push_back(id);
     }
   }

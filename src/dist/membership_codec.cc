@@ -3,6 +3,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
+#include "dist/canonical_coding.h"
 #include "util/coding.h"
 
 namespace kvlsm {
@@ -68,26 +69,29 @@ absl::StatusOr<MembershipMessage> DecodeMembershipMessage(std::string_view input
         "membership message: unknown format version %d", static_cast<uint8_t>(input[0])));
   }
   const uint8_t raw_type = static_cast<uint8_t>(input[1]);
-  if (raw_type < static_cast<uint8_t>(Type::kPing) || raw_type > static_cast<uint8_t>(Type::kGossip)) {
+  if (raw_type < static_cast<uint8_t>(Type::kPing) ||
+      raw_type > static_cast<uint8_t>(Type::kGossip)) {
     return absl::InvalidArgumentError(
         absl::StrFormat("membership message: unknown type %d", raw_type));
   }
   MembershipMessage message;
   message.type = static_cast<Type>(raw_type);
   input.remove_prefix(2);
-  if (HasSeq(message.type) && !GetVarint64(&input, &message.seq)) {
-    return Malformed(message.type, "truncated sequence number");
+  if (HasSeq(message.type) && !GetCanonicalVarint64(&input, &message.seq)) {
+    return Malformed(message.type, "truncated or overlong sequence number");
   }
-  if (message.type == Type::kPingRequest && !GetVarint64(&input, &message.target)) {
-    return Malformed(message.type, "truncated target");
+  if (message.type == Type::kPingRequest && !GetCanonicalVarint64(&input, &message.target)) {
+    return Malformed(message.type, "truncated or overlong target");
   }
   uint32_t count = 0;
-  if (!GetVarint32(&input, &count)) return Malformed(message.type, "truncated update count");
+  if (!GetCanonicalVarint32(&input, &count)) {
+    return Malformed(message.type, "truncated or overlong update count");
+  }
   const size_t limit = message.type == Type::kState ? membership_format::kMaxMembers
                                                     : membership_format::kMaxPiggybackUpdates;
   if (count > limit) {
-    return Malformed(message.type, absl::StrFormat("%d updates, more than the %d allowed", count,
-                                                   limit));
+    return Malformed(message.type,
+                     absl::StrFormat("%d updates, more than the %d allowed", count, limit));
   }
   if (count > input.size() / kMinUpdateBytes) {
     return Malformed(message.type, absl::StrFormat("%d updates cannot fit in the %d bytes left",
@@ -97,8 +101,8 @@ absl::StatusOr<MembershipMessage> DecodeMembershipMessage(std::string_view input
   absl::flat_hash_set<NodeId> seen;
   for (uint32_t i = 0; i < count; ++i) {
     Member update;
-    if (!GetVarint64(&input, &update.id) || input.empty()) {
-      return Malformed(message.type, absl::StrFormat("update #%d truncated", i));
+    if (!GetCanonicalVarint64(&input, &update.id) || input.empty()) {
+      return Malformed(message.type, absl::StrFormat("update #%d truncated or overlong", i));
     }
     const uint8_t state = static_cast<uint8_t>(input[0]);
     input.remove_prefix(1);
@@ -108,13 +112,12 @@ absl::StatusOr<MembershipMessage> DecodeMembershipMessage(std::string_view input
                        absl::StrFormat("update #%d has unknown member state %d", i, state));
     }
     update.state = static_cast<MemberState>(state);
-    if (!GetVarint64(&input, &update.incarnation)) {
-      return Malformed(message.type, absl::StrFormat("update #%d truncated", i));
+    if (!GetCanonicalVarint64(&input, &update.incarnation)) {
+      return Malformed(message.type, absl::StrFormat("update #%d truncated or overlong", i));
     }
     if (update.incarnation > membership_format::kMaxIncarnation) {
-      return Malformed(message.type,
-                       absl::StrFormat("update #%d has incarnation %d, beyond 2^62", i,
-                                       update.incarnation));
+      return Malformed(message.type, absl::StrFormat("update #%d has incarnation %d, beyond 2^62",
+                                                     i, update.incarnation));
     }
     if (!seen.insert(update.id).second) {
       return Malformed(message.type,

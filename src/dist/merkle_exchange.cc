@@ -14,6 +14,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "dist/canonical_coding.h"
 #include "dist/format.h"
 #include "util/coding.h"
 
@@ -61,10 +62,12 @@ absl::StatusOr<MerkleRequest> MerkleRequest::Decode(std::string_view input) {
   request.type = static_cast<MerkleMessageType>(type);
   uint32_t count = 0;
   if (!GetFixed64(&input, &request.range.start) || !GetFixed64(&input, &request.range.end) ||
-      !GetVarint32(&input, &request.fanout) || !GetVarint32(&input, &request.depth) ||
-      (request.type == MerkleMessageType::kLevelRequest && !GetVarint32(&input, &request.level)) ||
-      !GetVarint32(&input, &count)) {
-    return Bad(kWhat, "truncated header");
+      !GetCanonicalVarint32(&input, &request.fanout) ||
+      !GetCanonicalVarint32(&input, &request.depth) ||
+      (request.type == MerkleMessageType::kLevelRequest &&
+       !GetCanonicalVarint32(&input, &request.level)) ||
+      !GetCanonicalVarint32(&input, &count)) {
+    return Bad(kWhat, "truncated or overlong header");
   }
   // Every node takes at least one byte: a count beyond the input is a lie.
   if (count > merkle_format::kMaxNodesPerMessage || count > input.size()) {
@@ -74,7 +77,9 @@ absl::StatusOr<MerkleRequest> MerkleRequest::Decode(std::string_view input) {
   uint64_t node = 0;
   for (uint32_t i = 0; i < count; ++i) {
     uint64_t delta = 0;
-    if (!GetVarint64(&input, &delta)) return Bad(kWhat, absl::StrCat("node #", i, " truncated"));
+    if (!GetCanonicalVarint64(&input, &delta)) {
+      return Bad(kWhat, absl::StrCat("node #", i, " truncated or overlong"));
+    }
     if (i > 0 && (delta == 0 || node + delta < node)) {
       return Bad(kWhat, absl::StrCat("node #", i, ": nodes not strictly increasing"));
     }
@@ -114,8 +119,8 @@ absl::StatusOr<MerkleResponse> MerkleResponse::Decode(std::string_view input) {
   uint32_t count = 0;
   if (type == static_cast<uint8_t>(MerkleMessageType::kLevelResponse)) {
     response.type = MerkleMessageType::kLevelResponse;
-    if (!GetVarint32(&input, &response.level) || !GetVarint32(&input, &count)) {
-      return Bad(kWhat, "truncated header");
+    if (!GetCanonicalVarint32(&input, &response.level) || !GetCanonicalVarint32(&input, &count)) {
+      return Bad(kWhat, "truncated or overlong header");
     }
     if (count > merkle_format::kMaxNodesPerMessage || count > input.size() / 8) {
       return Bad(kWhat, absl::StrCat(count, " hashes in ", input.size(), " bytes"));
@@ -127,7 +132,7 @@ absl::StatusOr<MerkleResponse> MerkleResponse::Decode(std::string_view input) {
     input.remove_prefix(8 * static_cast<size_t>(count));
   } else if (type == static_cast<uint8_t>(MerkleMessageType::kLeafEntriesResponse)) {
     response.type = MerkleMessageType::kLeafEntriesResponse;
-    if (!GetVarint32(&input, &count)) return Bad(kWhat, "truncated header");
+    if (!GetCanonicalVarint32(&input, &count)) return Bad(kWhat, "truncated or overlong header");
     // Every entry takes at least 9 bytes.
     if (count > merkle_format::kMaxEntriesPerMessage || count > input.size() / 9) {
       return Bad(kWhat, absl::StrCat(count, " entries in ", input.size(), " bytes"));
@@ -136,8 +141,8 @@ absl::StatusOr<MerkleResponse> MerkleResponse::Decode(std::string_view input) {
     for (uint32_t i = 0; i < count; ++i) {
       std::string_view key;
       uint64_t hash = 0;
-      if (!GetLengthPrefixed(&input, &key) || !GetFixed64(&input, &hash)) {
-        return Bad(kWhat, absl::StrCat("entry #", i, " truncated"));
+      if (!GetCanonicalLengthPrefixed(&input, &key) || !GetFixed64(&input, &hash)) {
+        return Bad(kWhat, absl::StrCat("entry #", i, " truncated or overlong"));
       }
       if (key.size() > merkle_format::kMaxKeyBytes) {
         return Bad(kWhat, absl::StrCat("entry #", i, " has a key of ", key.size(), " bytes"));

@@ -27,6 +27,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "dist/canonical_coding.h"
 #include "util/coding.h"
 
 namespace kvlsm {
@@ -38,10 +39,10 @@ class Reader {
   Reader(std::string_view input, const char* what) : input_(input), what_(what) {}
 
   bool Varint64(uint64_t* value, const char* field) {
-    return GetVarint64(&input_, value) || Fail(field, "truncated");
+    return GetCanonicalVarint64(&input_, value) || Fail(field, "truncated or overlong");
   }
   bool Varint32(uint32_t* value, const char* field) {
-    return GetVarint32(&input_, value) || Fail(field, "truncated");
+    return GetCanonicalVarint32(&input_, value) || Fail(field, "truncated or overlong");
   }
   bool Byte(uint8_t* value, uint8_t max, const char* field) {
     if (input_.empty()) return Fail(field, "truncated");
@@ -51,7 +52,9 @@ class Reader {
   }
   bool Bytes(std::string_view* value, size_t max, const char* field) {
     // GetLengthPrefixed refuses a length beyond the remaining input.
-    if (!GetLengthPrefixed(&input_, value)) return Fail(field, "truncated or length too large");
+    if (!GetCanonicalLengthPrefixed(&input_, value)) {
+      return Fail(field, "truncated, length too large or overlong varint");
+    }
     return value->size() <= max ||
            Fail(field, absl::StrCat(value->size(), " bytes, more than ", max));
   }
@@ -63,7 +66,9 @@ class Reader {
   }
   bool State(DvvSet* state, const char* field) {
     std::string_view view;
-    if (!GetLengthPrefixed(&input_, &view)) return Fail(field, "truncated or length too large");
+    if (!GetCanonicalLengthPrefixed(&input_, &view)) {
+      return Fail(field, "truncated, length too large or overlong varint");
+    }
     absl::StatusOr<DvvSet> decoded = DvvSet::Decode(view);
     if (!decoded.ok()) return Fail(field, std::string(decoded.status().message()));
     *state = *std::move(decoded);
@@ -72,8 +77,7 @@ class Reader {
   bool Status(absl::Status* status, const char* field) {
     uint32_t code = 0;
     std::string_view text;
-    if (!Varint32(&code, field) ||
-        !Bytes(&text, message_format::kMaxStatusMessageBytes, field)) {
+    if (!Varint32(&code, field) || !Bytes(&text, message_format::kMaxStatusMessageBytes, field)) {
       return false;
     }
     if (code == 0) {
@@ -105,7 +109,9 @@ class Reader {
     return true;
   }
   bool Nested(std::string_view* bytes, const char* field) {
-    if (!GetLengthPrefixed(&input_, bytes)) return Fail(field, "truncated or length too large");
+    if (!GetCanonicalLengthPrefixed(&input_, bytes)) {
+      return Fail(field, "truncated, length too large or overlong varint");
+    }
     return true;
   }
   // Fails a field for a reason found by the caller.

@@ -3,8 +3,8 @@
 //   message := version:u8(=1) type:u8 payload
 //
 // Types 1-31 carry replica reads and writes, hints, repairs and range streaming; 32-63
-// belong to membership (the Node hands them to Membership::Receive untouched); 64-95 to
-// anti-entropy. Types are persisted on the wire: never renumber, a retired type stays
+// belong to membership (the application routes them to Membership::Receive; Node::Receive
+// refuses them); 64-95 to anti-entropy. Types are persisted on the wire: never renumber, a retired type stays
 // reserved. Every decoder bound-checks each length and count against the bytes left,
 // decodes the DvvSets it carries (so a hostile state is refused before anything is
 // stored), rejects trailing bytes, and returns InvalidArgument naming the message and the

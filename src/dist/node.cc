@@ -49,8 +49,8 @@ class Node::Impl {
     if (!store.ok()) return store.status();
     store_ = *std::move(store);
     HintStoreOptions hint_options{options_.max_hint_bytes, options_.max_hint_age_micros};
-    absl::StatusOr<std::unique_ptr<HintStore>> hints = HintStore::Open(
-        store_->db(), store_->write_options(), hint_options, clock->NowMicros());
+    absl::StatusOr<std::unique_ptr<HintStore>> hints =
+        HintStore::Open(store_->db(), store_->write_options(), hint_options, clock->NowMicros());
     if (!hints.ok()) return hints.status();
     hints_ = *std::move(hints);
     if (absl::Status s = store_->SetRanges(MyRanges()); !s.ok()) return s;
@@ -61,7 +61,9 @@ class Node::Impl {
     context_.hints = hints_.get();
     context_.ring = &ring_;
     context_.stats = &stats_;
-    context_.send = [this](NodeId to, std::string bytes) { transport_->Send(to, std::move(bytes)); };
+    context_.send = [this](NodeId to, std::string bytes) {
+      transport_->Send(to, std::move(bytes));
+    };
     context_.is_up = [this](NodeId node) { return IsPeerUp(node); };
     context_.trace = [this](const std::string& line) {
       if (options_.trace) options_.trace(line);
@@ -70,8 +72,8 @@ class Node::Impl {
     coordinator_ = std::make_unique<Coordinator>(&context_, timeout);
     handoff_ = std::make_unique<HintedHandoff>(&context_, options_.hint_replay_interval_micros,
                                                options_.hint_replay_batch, timeout);
-    anti_entropy_ = std::make_unique<AntiEntropy>(
-        &context_, options_.anti_entropy_interval_micros, options_.anti_entropy_max_keys, timeout);
+    anti_entropy_ = std::make_unique<AntiEntropy>(&context_, options_.anti_entropy_interval_micros,
+                                                  options_.anti_entropy_max_keys, timeout);
     streamer_ = std::make_unique<RangeStreamer>(&context_, options_.stream_batch_bytes, timeout);
     handoff_->Start();
     anti_entropy_->Start();
@@ -114,9 +116,8 @@ class Node::Impl {
           transport_->Send(from, EncodeMessage(response));
         });
       case MessageType::kReadResponse:
-        return Handle(DecodeReadResponse(payload), [&](const ReadResponse& m) {
-          coordinator_->HandleReadResponse(from, m);
-        });
+        return Handle(DecodeReadResponse(payload),
+                      [&](const ReadResponse& m) { coordinator_->HandleReadResponse(from, m); });
       case MessageType::kWriteRequest:
         return Handle(DecodeWriteRequest(payload), [&](const WriteRequest& m) {
           absl::Status stored = Coordinator::StoreWrite(&context_, m.hint_for, m.key, m.state);
@@ -147,18 +148,19 @@ class Node::Impl {
           anti_entropy_->HandleMerkleResponse(from, m);
         });
       case MessageType::kKeyStatesRequest:
-        return Handle(DecodeKeyStatesRequest(payload), [&](const KeyStatesRequest& m) {
-          anti_entropy_->AnswerKeyStates(from, m);
-        });
+        return Handle(DecodeKeyStatesRequest(payload),
+                      [&](const KeyStatesRequest& m) { anti_entropy_->AnswerKeyStates(from, m); });
       case MessageType::kKeyStatesResponse:
         return Handle(DecodeKeyStatesResponse(payload), [&](const KeyStatesResponse& m) {
           anti_entropy_->HandleKeyStatesResponse(from, m);
         });
     }
     if (IsMembershipType(envelope->type)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("membership message (type ", envelope->type, ") from node ", from,
-                       " sent to the Node: route it to Membership::Receive"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "message of type ", envelope->type, " from node ", from,
+          " is a membership message (types 32-63), which Node::Receive does not handle: "
+          "the application must route every message for which "
+          "Membership::IsMembershipMessage(bytes) is true to Membership::Receive"));
     }
     return absl::InvalidArgumentError(
         absl::StrCat("message of unknown type ", envelope->type, " from node ", from));
@@ -173,9 +175,9 @@ class Node::Impl {
 
   absl::Status SetRing(Ring ring) {
     if (ring.options().replication_factor != ring_.options().replication_factor) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "SetRing: replication factor ", ring.options().replication_factor, " differs from ",
-          ring_.options().replication_factor));
+      return absl::InvalidArgumentError(
+          absl::StrCat("SetRing: replication factor ", ring.options().replication_factor,
+                       " differs from ", ring_.options().replication_factor));
     }
     const std::vector<RangeTransfer> transfers = Ring::Transfers(ring_, ring);
     ring_ = std::move(ring);

@@ -41,6 +41,7 @@ void RangeStreamer::Start(const std::vector<RangeTransfer>& transfers) {
 void RangeStreamer::SendNext(uint64_t id) {
   Stream& stream = streams_.at(id);
   StreamBatch batch{id, ++stream.sequence, false, {}};
+  stream.pending_keys.clear();
   size_t bytes = 0;
   std::unique_ptr<Iterator> it = context_->store->NewDataIterator();
   if (stream.scanned_any) {
@@ -61,6 +62,7 @@ void RangeStreamer::SendNext(uint64_t id) {
     if (!state.ok()) continue;  // damaged: not spread; Read reports it locally
     bytes += it->key().size() + it->value().size();
     batch.entries.push_back(KeyState{std::string(it->key()), *std::move(state)});
+    stream.pending_keys.push_back({std::string(it->key()), std::string(it->value())});
   }
   batch.last = !it->Valid();
   context_->stats->stream_keys_sent += batch.entries.size();
@@ -73,9 +75,11 @@ void RangeStreamer::SendNext(uint64_t id) {
 void RangeStreamer::SendPending(uint64_t id) {
   Stream& stream = streams_.at(id);
   if (++stream.attempts > kMaxAttempts) {
-    context_->trace(absl::StrFormat("node %d: stream to node %d abandoned (anti-entropy will "
-                                    "copy the rest)",
-                                    context_->self, stream.to));
+    context_->trace(
+        absl::StrFormat("node %d: stream to node %d abandoned (anti-entropy will "
+                        "copy the rest)",
+                        context_->self, stream.to));
+    abandoned_.insert(abandoned_.end(), stream.ranges.begin(), stream.ranges.end());
     streams_.erase(id);
     return;
   }
@@ -95,6 +99,7 @@ bool RangeStreamer::HandleAck(NodeId from, const StreamAck& ack) {
   if (from != stream.to || ack.sequence != stream.sequence || !ack.status.ok()) return true;
   context_->clock->Cancel(stream.timer);
   stream.timer = 0;
+  DropAcknowledged(ack.stream_id);
   if (!stream.pending_last) {
     SendNext(ack.stream_id);
     return true;
@@ -104,6 +109,33 @@ bool RangeStreamer::HandleAck(NodeId from, const StreamAck& ack) {
       absl::StrFormat("node %d: finished streaming to node %d", context_->self, stream.to));
   streams_.erase(it);
   return true;
+}
+
+void RangeStreamer::DropAcknowledged(uint64_t id) {
+  Stream& stream = streams_.at(id);
+  std::vector<ReplicaStore::HandedOff> candidates;
+  for (ReplicaStore::HandedOff& key : stream.pending_keys) {
+    if (!CoveredElsewhere(KeyToken(key.key), id)) candidates.push_back(std::move(key));
+  }
+  stream.pending_keys.clear();
+  absl::StatusOr<size_t> dropped = context_->store->DropHandedOff(candidates, context_->self);
+  if (!dropped.ok()) {
+    // Keeping data is always safe; the next ring change or a restart does not retry it.
+    context_->trace(absl::StrFormat("node %d: keeping %d handed-off keys: %s", context_->self,
+                                    candidates.size(), dropped.status().ToString()));
+    return;
+  }
+  context_->stats->stream_keys_dropped += *dropped;
+}
+
+bool RangeStreamer::CoveredElsewhere(Token token, uint64_t except) const {
+  const auto covers = [token](const TokenRange& r) { return r.Contains(token); };
+  for (const auto& [id, stream] : streams_) {
+    if (id != except && std::any_of(stream.ranges.begin(), stream.ranges.end(), covers)) {
+      return true;
+    }
+  }
+  return std::any_of(abandoned_.begin(), abandoned_.end(), covers);
 }
 
 void RangeStreamer::HandleBatch(NodeId from, const StreamBatch& batch) {

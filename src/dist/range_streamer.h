@@ -9,6 +9,13 @@
 // compares the new replica's empty tree with the others', copies the range instead.
 // A stream whose source is down never starts; anti-entropy covers it the same way.
 //
+// Clean-up. When the destination acknowledges a batch (it has joined and stored every
+// state), the keys of the batch that this node no longer replicates are removed
+// (ReplicaStore::DropHandedOff): only if the stored state is still the one sent, and
+// no other stream of this node covering the key is in progress or was abandoned (the
+// ranges of an abandoned stream are kept until the node restarts). A key written after
+// its batch was sent is kept.
+//
 // Thread safety: none; the Node's thread.
 #ifndef KVLSM_DIST_RANGE_STREAMER_H_
 #define KVLSM_DIST_RANGE_STREAMER_H_
@@ -18,9 +25,9 @@
 #include <string>
 #include <vector>
 
-#include "kvlsm/dist/ring.h"
 #include "dist/messages.h"
 #include "dist/node_context.h"
+#include "kvlsm/dist/ring.h"
 
 namespace kvlsm {
 
@@ -46,7 +53,8 @@ class RangeStreamer {
     std::string resume_after;  // last key scanned; empty before the first batch
     bool scanned_any = false;
     uint64_t sequence = 0;
-    std::string pending;  // the encoded batch in flight
+    std::string pending;                                // the encoded batch in flight
+    std::vector<ReplicaStore::HandedOff> pending_keys;  // its keys and stored encodings
     bool pending_last = false;
     int attempts = 0;
     Clock::TimerId timer = 0;
@@ -55,11 +63,16 @@ class RangeStreamer {
   // Builds and sends the next batch of stream `id`.
   void SendNext(uint64_t id);
   void SendPending(uint64_t id);
+  // Removes the acknowledged batch's keys this node no longer needs.
+  void DropAcknowledged(uint64_t id);
+  // Whether a stream other than `except`, running or abandoned, covers token.
+  bool CoveredElsewhere(Token token, uint64_t except) const;
 
   NodeContext* context_;
   size_t batch_bytes_;
   uint64_t timeout_micros_;
   std::map<uint64_t, Stream> streams_;
+  std::vector<TokenRange> abandoned_;  // ranges of abandoned streams: never dropped
 };
 
 }  // namespace kvlsm

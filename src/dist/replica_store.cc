@@ -5,7 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "dist/canonical_coding.h"
 #include "kvlsm/dist/sibling_merge_operator.h"
+#include "kvlsm/write_batch.h"
+#include "util/coding.h"
 
 namespace kvlsm {
 namespace {
@@ -39,14 +42,21 @@ absl::StatusOr<DvvSet> DecodeStored(std::string_view key, std::string_view value
                                              std::string(state.status().message())));
 }
 
-}  // namespace
-
-std::string ReplicaStore::DataKey(std::string_view key) {
+// The DB key of `key` in key space `space`.
+std::string SpaceKey(char space, std::string_view key) {
   std::string out;
   out.reserve(key.size() + 1);
-  out.push_back(key_space::kData);
+  out.push_back(space);
   out.append(key.data(), key.size());
   return out;
+}
+
+}  // namespace
+
+std::string ReplicaStore::DataKey(std::string_view key) { return SpaceKey(key_space::kData, key); }
+
+std::string ReplicaStore::IssuedKey(std::string_view key) {
+  return SpaceKey(key_space::kIssued, key);
 }
 
 absl::StatusOr<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(
@@ -100,6 +110,58 @@ absl::StatusOr<DvvSet> ReplicaStore::Apply(std::string_view key, const DvvSet& s
   const int index = RangeIndexOf(KeyToken(key));
   if (index >= 0) trees_[index].Update(key, old_view, new_value);
   return joined;
+}
+
+absl::StatusOr<uint64_t> ReplicaStore::IssuedFloor(std::string_view key) {
+  std::string value;
+  absl::Status s = db_->Get(ReadOptions(), IssuedKey(key), &value);
+  if (absl::IsNotFound(s)) return 0;
+  if (!s.ok()) return s;
+  std::string_view input = value;
+  uint64_t counter = 0;
+  if (input.empty() || static_cast<uint8_t>(input[0]) != key_space::kIssuedFloorVersion) {
+    return absl::DataLossError(
+        absl::StrFormat("issued floor of a key of %d bytes: unknown format version", key.size()));
+  }
+  input.remove_prefix(1);
+  if (!GetCanonicalVarint64(&input, &counter) || !input.empty()) {
+    return absl::DataLossError(absl::StrFormat(
+        "issued floor of a key of %d bytes: %d bytes that are not one canonical varint", key.size(),
+        value.size() - 1));
+  }
+  return counter;
+}
+
+absl::StatusOr<size_t> ReplicaStore::DropHandedOff(const std::vector<HandedOff>& keys,
+                                                   NodeId self) {
+  WriteBatch batch;
+  size_t dropped = 0;
+  for (const HandedOff& handed_off : keys) {
+    const std::string_view key = handed_off.key;
+    if (Replicates(key)) continue;
+    const std::string data_key = DataKey(key);
+    std::string current;
+    absl::Status s = db_->Get(ReadOptions(), data_key, &current);
+    if (absl::IsNotFound(s)) continue;
+    if (!s.ok()) return s;
+    if (current != handed_off.sent) continue;  // changed since it was handed off
+    absl::StatusOr<DvvSet> state = DecodeStored(key, current);
+    if (!state.ok()) return state.status();
+    absl::StatusOr<uint64_t> floor = IssuedFloor(key);
+    if (!floor.ok()) return floor.status();
+    batch.Delete(data_key);
+    if (const uint64_t issued = state->history().MaxCounter(self); issued > *floor) {
+      std::string value(1, static_cast<char>(key_space::kIssuedFloorVersion));
+      PutVarint64(&value, issued);
+      batch.Put(IssuedKey(key), value);
+    }
+    ++dropped;
+  }
+  if (dropped == 0) return 0;
+  WriteOptions options = write_options_;
+  options.sync = true;  // an issued floor must never be lost, whatever sync_writes says
+  if (absl::Status w = db_->Write(options, &batch); !w.ok()) return w;
+  return dropped;
 }
 
 absl::Status ReplicaStore::SetRanges(std::vector<TokenRange> ranges) {

@@ -4,11 +4,21 @@
 // naming its space, so that applications' keys never collide with kvlsm's own.
 //   'd' + key                     the key's DvvSet (encoded), as a replica holds it
 //   'h' + ...                     hints (dist/hint_store.h)
+//   'i' + key                     issued floor: version:u8(=1) counter:varint64, the
+//                                 highest counter this node had issued for the key as
+//                                 coordinator when it dropped the key's state
 // A state is joined with DvvSet::Sync and written whole with DB::Put: the store reads the
 // key anyway, to update the Merkle tree of its range with the old and new values, so a
 // merge operand would only lengthen reads. The DB is opened with the sibling merge
 // operator all the same (its name is persisted), so that a DB written by DB::Merge
 // elsewhere reads back correctly.
+//
+// Dropping handed-off keys. After a ring change the node streams the ranges it loses to
+// their new replicas; once a batch is acknowledged it drops those keys
+// (DropHandedOff). A coordinator numbers its writes from the key's stored history
+// (DvvSet::Put), so the drop keeps, under 'i' + key and in the same atomic write, the
+// highest counter the node issued for the key: IssuedFloor returns it and the
+// coordinator issues its next dot above it, never reusing one.
 //
 // Merkle trees. The store keeps one MerkleTree per token range it replicates (SetRanges),
 // updated on every write, so anti-entropy never scans to compare. Keys outside every
@@ -30,6 +40,7 @@
 #include "kvlsm/db.h"
 #include "kvlsm/dist/dvv_set.h"
 #include "kvlsm/dist/merkle.h"
+#include "kvlsm/dist/node_id.h"
 #include "kvlsm/dist/token.h"
 #include "kvlsm/env.h"
 #include "kvlsm/iterator.h"
@@ -39,11 +50,14 @@ namespace kvlsm {
 namespace key_space {
 inline constexpr char kData = 'd';
 inline constexpr char kHint = 'h';
+inline constexpr char kIssued = 'i';
+// The version byte of an issued-floor value. Persisted: never renumber.
+inline constexpr uint8_t kIssuedFloorVersion = 1;
 }  // namespace key_space
 
 struct ReplicaStoreOptions {
-  std::string path;         // the DB directory
-  Env* env = nullptr;       // nullptr: Env::Default()
+  std::string path;    // the DB directory
+  Env* env = nullptr;  // nullptr: Env::Default()
   // sync every write before it is acknowledged (a crash then loses no acknowledged write)
   bool sync = true;
   size_t write_buffer_size = 4u << 20;
@@ -62,8 +76,24 @@ class ReplicaStore {
   // the join changes nothing (a repeated delivery); *changed, when given, says which.
   // Errors of the DB or of Sync (ResourceExhausted beyond the DvvSet bounds) leave the
   // key unchanged.
-  absl::StatusOr<DvvSet> Apply(std::string_view key, const DvvSet& state,
-                               bool* changed = nullptr);
+  absl::StatusOr<DvvSet> Apply(std::string_view key, const DvvSet& state, bool* changed = nullptr);
+  // The highest counter this node (as coordinator) had issued for key when it last
+  // dropped the key's state with DropHandedOff; 0 when it never did. DataLoss when the
+  // stored record does not decode.
+  absl::StatusOr<uint64_t> IssuedFloor(std::string_view key);
+
+  // A key and the stored encoding of its state that was handed off.
+  struct HandedOff {
+    std::string key;
+    std::string sent;
+  };
+  // Removes the state of each key once it has been handed off to its new replicas: only
+  // a key in no range this node replicates whose stored encoding still equals `sent` (a
+  // write that arrived since was not handed off). In the same atomic, synced write it
+  // raises each removed key's issued floor to the highest counter of `self` in its state.
+  // Returns how many keys it removed; on an error it removed none.
+  absl::StatusOr<size_t> DropHandedOff(const std::vector<HandedOff>& keys, NodeId self);
+
   // Whether key lies in one of the ranges with a tree (a range this node replicates).
   bool Replicates(std::string_view key) const { return RangeIndexOf(KeyToken(key)) >= 0; }
 
@@ -81,6 +111,7 @@ class ReplicaStore {
   const WriteOptions& write_options() const { return write_options_; }
 
   static std::string DataKey(std::string_view key);
+  static std::string IssuedKey(std::string_view key);
 
  private:
   ReplicaStore(std::unique_ptr<DB> db, const ReplicaStoreOptions& options);

@@ -8,6 +8,8 @@
 //     from a zone not yet represented is chosen at once; a node from a represented zone
 //     is set aside (in the order met); as soon as every zone is represented, the nodes
 //     set aside are chosen in that order, and after them any further distinct node met.
+//
+// Thread safety: pure functions over the caller's data.
 #ifndef KVLSM_DIST_REPLICA_WALK_H_
 #define KVLSM_DIST_REPLICA_WALK_H_
 

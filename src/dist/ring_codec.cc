@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "dist/canonical_coding.h"
 #include "dist/format.h"
 #include "kvlsm/dist/ring.h"
 #include "util/coding.h"
@@ -51,9 +52,10 @@ absl::StatusOr<Ring> Ring::Decode(std::string_view input) {
                             ring_format::kVersion, ")"));
   }
   uint32_t replication_factor = 0, tokens_per_node = 0, node_count = 0;
-  if (!GetVarint32(&input, &replication_factor) || !GetVarint32(&input, &tokens_per_node) ||
-      !GetVarint32(&input, &node_count)) {
-    return bad("truncated header");
+  if (!GetCanonicalVarint32(&input, &replication_factor) ||
+      !GetCanonicalVarint32(&input, &tokens_per_node) ||
+      !GetCanonicalVarint32(&input, &node_count)) {
+    return bad("truncated or overlong header");
   }
   RingOptions options;
   options.replication_factor = static_cast<int>(std::min<uint32_t>(replication_factor, 1 << 30));
@@ -69,9 +71,9 @@ absl::StatusOr<Ring> Ring::Decode(std::string_view input) {
     uint64_t weight_bits = 0;
     std::string_view zone;
     uint32_t token_count = 0;
-    if (!GetVarint64(&input, &node.id) || !GetFixed64(&input, &weight_bits) ||
-        !GetLengthPrefixed(&input, &zone) || !GetVarint32(&input, &token_count)) {
-      return bad(absl::StrCat("node #", index, " is truncated"));
+    if (!GetCanonicalVarint64(&input, &node.id) || !GetFixed64(&input, &weight_bits) ||
+        !GetCanonicalLengthPrefixed(&input, &zone) || !GetCanonicalVarint32(&input, &token_count)) {
+      return bad(absl::StrCat("node #", index, " is truncated or overlong"));
     }
     node.weight = std::bit_cast<double>(weight_bits);
     if (!(node.weight >= ring_format::kMinWeight && node.weight <= ring_format::kMaxWeight)) {
@@ -94,8 +96,8 @@ absl::StatusOr<Ring> Ring::Decode(std::string_view input) {
     Token token = 0;
     for (uint32_t t = 0; t < token_count; ++t) {
       uint64_t delta = 0;
-      if (!GetVarint64(&input, &delta)) {
-        return bad(absl::StrCat("node ", node.id, ": token #", t, " is truncated"));
+      if (!GetCanonicalVarint64(&input, &delta)) {
+        return bad(absl::StrCat("node ", node.id, ": token #", t, " is truncated or overlong"));
       }
       if (t > 0 && (delta == 0 || token + delta < token)) {
         return bad(absl::StrCat("node ", node.id, ": tokens not strictly increasing"));

@@ -1,4 +1,6 @@
 // Internal: the plain data of a ring that the token allocator works on.
+//
+// Thread safety: a plain value.
 #ifndef KVLSM_DIST_RING_LAYOUT_H_
 #define KVLSM_DIST_RING_LAYOUT_H_
 

@@ -35,6 +35,9 @@
 // Candidates are evaluated exactly but locally: a change at token index j can only alter
 // ranges whose walk window covers j, and the windows are kept per range.
 // kvlsm_ring_sweep measures the result (docs/dist.md).
+//
+// Thread safety: none. A TokenAllocator is a working copy owned by one Ring call; distinct
+// allocators share nothing.
 #ifndef KVLSM_DIST_TOKEN_ALLOCATOR_H_
 #define KVLSM_DIST_TOKEN_ALLOCATOR_H_
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "dist/canonical_coding.h"
 #include "dist/format.h"
 #include "util/coding.h"
 
@@ -159,7 +160,7 @@ absl::StatusOr<VectorClock> VectorClock::Decode(std::string_view input) {
     return bad(absl::StrCat("unknown format version ", version));
   }
   uint32_t count = 0;
-  if (!GetVarint32(&input, &count)) return bad("truncated entry count");
+  if (!GetCanonicalVarint32(&input, &count)) return bad("truncated or overlong entry count");
   if (count > clock_format::kMaxEntries) {
     return bad(absl::StrCat(count, " entries exceed the limit of ", clock_format::kMaxEntries));
   }
@@ -167,9 +168,9 @@ absl::StatusOr<VectorClock> VectorClock::Decode(std::string_view input) {
   NodeId actor = 0;
   for (uint32_t i = 0; i < count; ++i) {
     uint64_t delta = 0, counter = 0, timestamp = 0;
-    if (!GetVarint64(&input, &delta) || !GetVarint64(&input, &counter) ||
-        !GetVarint64(&input, &timestamp)) {
-      return bad(absl::StrCat("entry #", i, " is truncated"));
+    if (!GetCanonicalVarint64(&input, &delta) || !GetCanonicalVarint64(&input, &counter) ||
+        !GetCanonicalVarint64(&input, &timestamp)) {
+      return bad(absl::StrCat("entry #", i, " is truncated or overlong"));
     }
     if (i > 0 && (delta == 0 || actor + delta < actor)) {
       return bad(absl::StrCat("entry #", i, ": actors not strictly increasing"));

@@ -53,9 +53,7 @@ class Scenario {
     options.network.default_link.duplicate = 0.01;
     options.network.max_clock_offset_micros = 2 * kSecond;
     options.network.max_clock_drift_ppm = 2000;
-    options.network.trace = [this](std::string_view line) {
-      trace_ += std::string(line) + "\n";
-    };
+    options.network.trace = [this](std::string_view line) { trace_ += std::string(line) + "\n"; };
     strict_ = seed % 4 == 0;
     quorum_ = HistoryQuorum{.n = 3, .r = 2, .w = 2, .sloppy = !strict_};
     cluster_ = std::make_unique<SimCluster>(options);
@@ -132,9 +130,9 @@ class Scenario {
     SimNetwork& net = cluster_->net();
     const NodeId skewed = RandomNode();
     net.ScheduleAfter(300 * kMs, [this, &net, skewed] {
-      EXPECT_OK(net.SetClockSkew(skewed, static_cast<int64_t>(rnd_.Uniform(3 * kSecond)) -
-                                              static_cast<int64_t>(kSecond),
-                                 static_cast<double>(rnd_.Uniform(20000)) - 10000));
+      EXPECT_OK(net.SetClockSkew(
+          skewed, static_cast<int64_t>(rnd_.Uniform(3 * kSecond)) - static_cast<int64_t>(kSecond),
+          static_cast<double>(rnd_.Uniform(20000)) - 10000));
     });
     const uint64_t partition_at = 500 * kMs + rnd_.Uniform(kSecond);
     net.ScheduleAfter(partition_at, [this, &net] {
@@ -186,30 +184,29 @@ class Scenario {
     }
     // Read, then write (or delete) with the context read.
     const uint64_t id = history_.InvokeGet(key, quorum_, net.NowMicros());
-    node->Get(key, ReadOptions(), [this, client, at, key, id, kind, pause](
-                                      absl::StatusOr<Siblings> result) {
-      history_.CompleteGet(id, cluster_->net().NowMicros(), result);
-      if (!result.ok() || stopped_ || cluster_->node(at) == nullptr) {
-        ScheduleClient(client, pause);
-        return;
-      }
-      if (kind < 8) {
-        Put(client, at, key, result->context, pause);
-        return;
-      }
-      const uint64_t del = history_.InvokeDelete(key, result->context, quorum_,
-                                                 cluster_->net().NowMicros());
-      cluster_->node(at)->Delete(key, result->context, WriteOptions(),
-                                 [this, client, del, pause](absl::Status status) {
-                                   history_.CompleteDelete(del, cluster_->net().NowMicros(),
-                                                           status);
-                                   ScheduleClient(client, pause);
-                                 });
-    });
+    node->Get(key, ReadOptions(),
+              [this, client, at, key, id, kind, pause](absl::StatusOr<Siblings> result) {
+                history_.CompleteGet(id, cluster_->net().NowMicros(), result);
+                if (!result.ok() || stopped_ || cluster_->node(at) == nullptr) {
+                  ScheduleClient(client, pause);
+                  return;
+                }
+                if (kind < 8) {
+                  Put(client, at, key, result->context, pause);
+                  return;
+                }
+                const uint64_t del = history_.InvokeDelete(key, result->context, quorum_,
+                                                           cluster_->net().NowMicros());
+                cluster_->node(at)->Delete(key, result->context, WriteOptions(),
+                                           [this, client, del, pause](absl::Status status) {
+                                             history_.CompleteDelete(
+                                                 del, cluster_->net().NowMicros(), status);
+                                             ScheduleClient(client, pause);
+                                           });
+              });
   }
 
-  void Put(int client, NodeId at, const std::string& key, const Context& context,
-           uint64_t pause) {
+  void Put(int client, NodeId at, const std::string& key, const Context& context, uint64_t pause) {
     const std::string value = absl::StrFormat("c%d-%d", client, ++writes_);
     const uint64_t id =
         history_.InvokePut(key, value, context, quorum_, cluster_->net().NowMicros());
@@ -220,12 +217,19 @@ class Scenario {
                             });
   }
 
-  // Every range's replicas report the same Merkle root and no hint is left.
+  // Every range's replicas report the same Merkle root, no hint is left, and every
+  // node's gossip sees every other node alive (a restarted node that never refuted its
+  // death would be caught here even though hint probes deliver its hints).
   bool Converged() {
     std::map<std::pair<Token, Token>, std::set<uint64_t>> roots;
     for (NodeId id : cluster_->ids()) {
       Node* node = cluster_->node(id);
       if (node == nullptr || node->hint_count() != 0) return false;
+      if (Membership* gossip = cluster_->membership(id); gossip != nullptr) {
+        for (NodeId peer : cluster_->ids()) {
+          if (gossip->StateOf(peer) != MemberState::kAlive) return false;
+        }
+      }
       for (const auto& [range, root] : node->MerkleRoots()) {
         roots[{range.start, range.end}].insert(root);
       }
@@ -266,11 +270,12 @@ void CheckSeeds(uint64_t first, uint64_t count) {
     operations += scenario.history().operations().size();
     stale_checked += result.report.reads_checked_for_staleness;
   }
-  std::printf("seeds %llu..%llu: %llu operations, %llu acknowledged writes and deletes, %llu "
-              "strict reads checked\n",
-              static_cast<unsigned long long>(first), static_cast<unsigned long long>(first + count - 1),
-              static_cast<unsigned long long>(operations), static_cast<unsigned long long>(acknowledged),
-              static_cast<unsigned long long>(stale_checked));
+  std::printf(
+      "seeds %llu..%llu: %llu operations, %llu acknowledged writes and deletes, %llu "
+      "strict reads checked\n",
+      static_cast<unsigned long long>(first), static_cast<unsigned long long>(first + count - 1),
+      static_cast<unsigned long long>(operations), static_cast<unsigned long long>(acknowledged),
+      static_cast<unsigned long long>(stale_checked));
   // The workload must do something for the check to mean anything.
   EXPECT_GT(acknowledged, count * 10) << "of " << operations << " operations";
 }

@@ -246,6 +246,34 @@ TEST(DecoderFuzzTest, RandomBytesAreAStatus) {
   }
 }
 
+// Each byte that could end a varint is replaced by the same 7 bits with a continuation
+// bit, followed by 0x00: where the byte did end a varint, the result is an overlong
+// encoding of the same value, which the decoder must refuse. Elsewhere the input may
+// decode to something else, but then only to a value that re-encodes to these very bytes.
+TEST(DecoderFuzzTest, OverlongVarintsAreRejected) {
+  Random rnd(TestSeed(805));
+  for (const Decoder& decoder : AllDecoders(&rnd)) {
+    if (decoder.name == "SiblingMergeOperator") continue;  // its output is not its input
+    size_t refused = 0;
+    for (const std::string& valid : decoder.valid) {
+      for (size_t pos = 0; pos < valid.size(); ++pos) {
+        if (static_cast<unsigned char>(valid[pos]) >= 0x80) continue;
+        std::string bytes = valid;
+        bytes[pos] = static_cast<char>(bytes[pos] | 0x80);
+        bytes.insert(pos + 1, 1, '\0');
+        std::string reencoded;
+        const absl::Status status = decoder.decode(bytes, &reencoded);
+        if (status.ok()) {
+          ASSERT_EQ(reencoded, bytes) << decoder.name << " accepted an overlong varint at " << pos;
+        } else {
+          ++refused;
+        }
+      }
+    }
+    EXPECT_GT(refused, 0u) << decoder.name;
+  }
+}
+
 TEST(DecoderFuzzTest, HugeCountsDoNotAllocate) {
   // Counts claiming far more elements than the bytes hold fail before allocating.
   const std::string huge_varint("\xff\xff\xff\xff\x0f", 5);  // 2^32 - 1

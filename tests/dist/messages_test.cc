@@ -30,8 +30,8 @@ struct Sample {
 };
 
 template <typename T>
-std::function<absl::Status(std::string_view)> Decoder(
-    absl::StatusOr<T> (*decode)(std::string_view), const T& expected) {
+std::function<absl::Status(std::string_view)> Decoder(absl::StatusOr<T> (*decode)(std::string_view),
+                                                      const T& expected) {
   return [decode, expected](std::string_view payload) {
     absl::StatusOr<T> decoded = decode(payload);
     if (decoded.ok() && !(*decoded == expected)) return absl::InternalError("round trip differs");
@@ -84,7 +84,9 @@ TEST(MessagesTest, EveryMessageRoundTrips) {
 
 TEST(MessagesTest, ReadRequestGoldenBytes) {
   // version 1, type 1, request id 300 (varint ac 02), key "ab".
-  EXPECT_EQ(EncodeMessage(ReadRequest{300, "ab"}), std::string("\x01\x01\xac\x02\x02" "ab", 7));
+  EXPECT_EQ(EncodeMessage(ReadRequest{300, "ab"}), std::string("\x01\x01\xac\x02\x02"
+                                                               "ab",
+                                                               7));
 }
 
 TEST(MessagesTest, EveryTruncationAndTrailingByteIsRejected) {
@@ -100,9 +102,29 @@ TEST(MessagesTest, EveryTruncationAndTrailingByteIsRejected) {
   }
 }
 
+TEST(MessagesTest, OverlongVarintsAreRejected) {
+  // The golden read request (id 300, key "ab") with its id, then its key length, padded
+  // to a longer varint of the same value: equal values must have equal bytes.
+  EXPECT_OK(
+      DecodeReadRequest(std::string("\xac\x02\x02"
+                                    "ab",
+                                    5)));
+  const absl::Status long_id = DecodeReadRequest(std::string("\xac\x82\x00\x02"
+                                                             "ab",
+                                                             6))
+                                   .status();
+  EXPECT_TRUE(test::MessageContains(long_id, "request id: truncated or overlong")) << long_id;
+  const absl::Status long_length = DecodeReadRequest(std::string("\xac\x02\x82\x00"
+                                                                 "ab",
+                                                                 6))
+                                       .status();
+  EXPECT_TRUE(test::MessageContains(long_length, "overlong varint")) << long_length;
+}
+
 TEST(MessagesTest, HeaderProblemsAreNamed) {
   EXPECT_TRUE(test::MessageContains(ParseEnvelope("\x01").status(), "no room for the header"));
-  EXPECT_TRUE(test::MessageContains(ParseEnvelope("\x02\x01").status(), "unknown format version 2"));
+  EXPECT_TRUE(
+      test::MessageContains(ParseEnvelope("\x02\x01").status(), "unknown format version 2"));
 }
 
 TEST(MessagesTest, OversizedLengthsAreRejectedWithoutAllocating) {
@@ -111,7 +133,7 @@ TEST(MessagesTest, OversizedLengthsAreRejectedWithoutAllocating) {
   PutVarint64(&payload, 1);
   PutVarint32(&payload, 0xffffffffu);
   absl::StatusOr<ReadRequest> read = DecodeReadRequest(payload);
-  EXPECT_TRUE(test::MessageContains(read.status(), "key: truncated or length too large"))
+  EXPECT_TRUE(test::MessageContains(read.status(), "key: truncated, length too large"))
       << read.status();
   // A key of 70,000 real bytes: over the 64 KiB bound.
   payload.clear();
@@ -158,9 +180,9 @@ TEST(MessagesTest, HostileMessagesToANodeAreRejectedAndStoreNothing) {
   std::vector<std::string> hostile = {
       "",
       std::string("\x01", 1),
-      std::string("\x07\x03", 2),                 // unknown version
-      std::string("\x01\x63", 2),                 // unknown type 99
-      std::string("\x01\x28", 2),                 // a membership type: not the Node's
+      std::string("\x07\x03", 2),  // unknown version
+      std::string("\x01\x63", 2),  // unknown type 99
+      std::string("\x01\x28", 2),  // a membership type: not the Node's
       WriteWithMillionEntryClock(),
   };
   for (const Sample& sample : Samples()) {
@@ -173,13 +195,18 @@ TEST(MessagesTest, HostileMessagesToANodeAreRejectedAndStoreNothing) {
     EXPECT_TRUE(absl::IsInvalidArgument(s)) << bytes.size() << " bytes: " << s;
   }
   EXPECT_TRUE(test::MessageContains(node->Receive(2, WriteWithMillionEntryClock()), "1000000"));
-  EXPECT_TRUE(test::MessageContains(node->Receive(2, std::string("\x01\x63", 2)),
-                                    "unknown type 99"));
+  EXPECT_TRUE(
+      test::MessageContains(node->Receive(2, std::string("\x01\x63", 2)), "unknown type 99"));
+  // A membership message names where it belongs.
+  const absl::Status misrouted = node->Receive(2, std::string("\x01\x28", 2));
+  EXPECT_TRUE(test::MessageContains(misrouted, "type 40"));
+  EXPECT_TRUE(test::MessageContains(misrouted, "Membership::IsMembershipMessage"));
+  EXPECT_TRUE(test::MessageContains(misrouted, "to Membership::Receive"));
   absl::StatusOr<std::vector<std::pair<std::string, DvvSet>>> contents = node->LocalContents();
   ASSERT_OK(contents);
   EXPECT_TRUE(contents->empty());
   EXPECT_EQ(node->hint_count(), 0u);
-  EXPECT_EQ(node->stats().messages_rejected, hostile.size() + 2);
+  EXPECT_EQ(node->stats().messages_rejected, hostile.size() + 3);
   // The node still works.
   cluster.net().RunFor(1000000);
   EXPECT_EQ(node->stats().replica_writes, 0u);

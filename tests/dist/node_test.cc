@@ -260,13 +260,12 @@ TEST(NodeTest, AntiEntropyRepairsOnlyTheDifferingKeys) {
   node_options.path = "/node";
   node_options.env = cluster.net().env(3);
   node_options.anti_entropy_interval_micros = 50000;
-  absl::StatusOr<std::unique_ptr<Node>> node = Node::Open(
-      node_options, cluster.ring(), cluster.net().clock(3), cluster.net().transport(3));
+  absl::StatusOr<std::unique_ptr<Node>> node =
+      Node::Open(node_options, cluster.ring(), cluster.net().clock(3), cluster.net().transport(3));
   ASSERT_OK(node);
   Node* three = node->get();
-  ASSERT_OK(cluster.net().Attach(3, [three](NodeId from, std::string bytes) {
-    EXPECT_OK(three->Receive(from, bytes));
-  }));
+  ASSERT_OK(cluster.net().Attach(
+      3, [three](NodeId from, std::string bytes) { EXPECT_OK(three->Receive(from, bytes)); }));
   ASSERT_TRUE(cluster.RunUntil(
       [&] { return three->MerkleRoots() == cluster.node(1)->MerkleRoots(); }, 20 * kSecond));
   EXPECT_EQ(three->stats().anti_entropy_keys_repaired, 10u);
@@ -301,9 +300,8 @@ TEST(NodeTest, AJoiningNodeReceivesItsRangesAndALeavingNodeHandsThemOff) {
       Node::Open(node_options, joined, cluster.net().clock(5), cluster.net().transport(5));
   ASSERT_OK(five);
   Node* raw = five->get();
-  ASSERT_OK(cluster.net().Attach(5, [raw](NodeId from, std::string bytes) {
-    EXPECT_OK(raw->Receive(from, bytes));
-  }));
+  ASSERT_OK(cluster.net().Attach(
+      5, [raw](NodeId from, std::string bytes) { EXPECT_OK(raw->Receive(from, bytes)); }));
   for (NodeId id = 1; id <= 4; ++id) ASSERT_OK(cluster.node(id)->SetRing(joined));
   ASSERT_TRUE(cluster.RunUntil(
       [&] {
@@ -325,20 +323,58 @@ TEST(NodeTest, AJoiningNodeReceivesItsRangesAndALeavingNodeHandsThemOff) {
   EXPECT_GT(owned, 20u);
   EXPECT_EQ(raw->stats().stream_keys_received, owned);
 
+  // The replica each range moved away from dropped the keys once node 5 acknowledged.
+  size_t moved = 0, dropped = 0;
+  std::string reissue_key;  // a key whose dropping node had coordinated its write
+  NodeId reissue_at = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const std::vector<NodeId> before = cluster.ring().PreferenceList(keys[i], 3);
+    const std::vector<NodeId> after = joined.PreferenceList(keys[i], 3);
+    for (NodeId id : before) {
+      if (std::find(after.begin(), after.end(), id) != after.end()) continue;
+      ++moved;
+      absl::StatusOr<DvvSet> state = cluster.node(id)->LocalState(keys[i]);
+      ASSERT_OK(state);
+      EXPECT_TRUE(state->history().empty()) << keys[i] << " still on node " << id;
+      if (id == static_cast<NodeId>(1 + i % 4)) {
+        reissue_key = keys[i];
+        reissue_at = id;
+      }
+    }
+  }
+  for (NodeId id = 1; id <= 4; ++id) dropped += cluster.node(id)->stats().stream_keys_dropped;
+  EXPECT_GT(moved, 20u);
+  EXPECT_EQ(dropped, moved);
+  // That node wrote the key under dot (node, 1) and no longer has it; a blind write it
+  // coordinates now must take (node, 2): a reissued (node, 1) would be taken by the
+  // replicas for the old write, and the new value would vanish.
+  ASSERT_NE(reissue_at, 0u);
+  ASSERT_OK(Put(&cluster, reissue_at, reissue_key, "w"));
+  cluster.net().RunFor(kSecond);
+  for (NodeId id : joined.PreferenceList(reissue_key, 3)) {
+    Node* node = id == 5 ? raw : cluster.node(id);
+    absl::StatusOr<DvvSet> state = node->LocalState(reissue_key);
+    ASSERT_OK(state);
+    EXPECT_EQ(Values(*state), (std::vector<std::string>{"v", "w"})) << "node " << id;
+  }
+
   // Node 2 leaves: it streams its ranges to their new replicas.
   Ring left = joined;
   ASSERT_OK(left.RemoveNode(2));
   ASSERT_OK(raw->SetRing(left));
   for (NodeId id : {1, 2, 3, 4}) ASSERT_OK(cluster.node(id)->SetRing(left));
-  ASSERT_TRUE(cluster.RunUntil([&] { return cluster.node(2)->streams_in_progress() == 0; },
-                               10 * kSecond));
+  ASSERT_TRUE(
+      cluster.RunUntil([&] { return cluster.node(2)->streams_in_progress() == 0; }, 10 * kSecond));
   EXPECT_GT(cluster.node(2)->stats().streams_completed, 0u);
+  EXPECT_GT(cluster.node(2)->stats().stream_keys_dropped, 0u);
   for (const std::string& key : keys) {
     for (NodeId id : left.PreferenceList(key, 3)) {
       Node* node = id == 5 ? raw : cluster.node(id);
       absl::StatusOr<DvvSet> state = node->LocalState(key);
       ASSERT_OK(state);
-      EXPECT_EQ(Values(*state), std::vector<std::string>{"v"}) << key << " on node " << id;
+      const std::vector<std::string> expected =
+          key == reissue_key ? std::vector<std::string>{"v", "w"} : std::vector<std::string>{"v"};
+      EXPECT_EQ(Values(*state), expected) << key << " on node " << id;
     }
   }
   cluster.net().Detach(5);

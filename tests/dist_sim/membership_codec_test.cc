@@ -30,8 +30,8 @@ std::string Hex(const std::string& bytes) {
 TEST(MembershipCodecTest, GoldenPingRequest) {
   // Ask for a ping of node 7 as probe 300, with the news "node 7 suspect at incarnation 2"
   // and "node 200 alive at 0" (the example in docs/dist.md).
-  MembershipMessage message{Type::kPingRequest, 300, 7,
-                            {{7, MemberState::kSuspect, 2}, {200, MemberState::kAlive, 0}}};
+  MembershipMessage message{
+      Type::kPingRequest, 300, 7, {{7, MemberState::kSuspect, 2}, {200, MemberState::kAlive, 0}}};
   const std::string bytes = EncodeMembershipMessage(message);
   EXPECT_EQ(Hex(bytes), "01 21 ac 02 07 02 07 02 02 c8 01 01 00");
   auto decoded = DecodeMembershipMessage(bytes);
@@ -62,8 +62,8 @@ TEST(MembershipCodecTest, EveryTypeRoundTrips) {
 
 // Every truncation of a valid message fails cleanly.
 TEST(MembershipCodecTest, TruncationsAreRejected) {
-  MembershipMessage message{Type::kAck, 99, 0,
-                            {{1, MemberState::kAlive, 5}, {2, MemberState::kDown, 300}}};
+  MembershipMessage message{
+      Type::kAck, 99, 0, {{1, MemberState::kAlive, 5}, {2, MemberState::kDown, 300}}};
   const std::string bytes = EncodeMembershipMessage(message);
   for (size_t n = 0; n < bytes.size(); ++n) {
     EXPECT_EQ(DecodeMembershipMessage(bytes.substr(0, n)).status().code(),
@@ -103,7 +103,13 @@ TEST(MembershipCodecTest, HostileMessagesAreRejectedWithAReason) {
       {huge_incarnation, "beyond 2^62"},
       {Header(37) + std::string("\x02\x05\x01\x00\x05\x03\x00", 7), "node 5 listed twice"},
       {Header(34) + std::string("\x07\x00\xff", 3), "1 trailing bytes"},
-      {Header(33) + '\x07', "truncated target"},
+      {Header(33) + '\x07', "truncated or overlong target"},
+      // Overlong (non-canonical) varints: the golden ping-request with one field padded.
+      {Header(33) + std::string("\xac\x82\x00\x07\x00", 5), "overlong sequence number"},
+      {Header(33) + std::string("\xac\x02\x87\x00\x00", 5), "overlong target"},
+      {Header(33) + std::string("\xac\x02\x07\x80\x00", 5), "overlong update count"},
+      {Header(37) + std::string("\x01\x87\x00\x01\x00", 5), "update #0 truncated or overlong"},
+      {Header(37) + std::string("\x01\x07\x01\x80\x00", 5), "update #0 truncated or overlong"},
   };
   for (const Case& c : cases) {
     auto decoded = DecodeMembershipMessage(c.bytes);
@@ -115,9 +121,11 @@ TEST(MembershipCodecTest, HostileMessagesAreRejectedWithAReason) {
 
 TEST(MembershipCodecTest, RandomBytesNeverCrash) {
   Random rnd(test::TestSeed(2));
-  MembershipMessage message{Type::kState, 0, 0,
-                            {{1, MemberState::kAlive, 5}, {2, MemberState::kSuspect, 6},
-                             {3, MemberState::kLeft, 7}}};
+  MembershipMessage message{
+      Type::kState,
+      0,
+      0,
+      {{1, MemberState::kAlive, 5}, {2, MemberState::kSuspect, 6}, {3, MemberState::kLeft, 7}}};
   const std::string valid = EncodeMembershipMessage(message);
   int accepted = 0;
   for (int i = 0; i < 20000; ++i) {
@@ -160,14 +168,16 @@ TEST(MembershipCodecTest, AMembershipRefusesHostileMessagesAndStoresNothing) {
       {Type::kState, 0, 0, {{2, MemberState::kAlive, 0}, {3, MemberState::kAlive, 0}}});
   bytes[bytes.size() - 2] = 9;  // node 3's state
   absl::Status s = (*membership)->Receive(2, bytes);
-  EXPECT_TRUE(test::MessageContains(s, "from node 2: membership state message: update #1 has "
-                                       "unknown member state 9"))
+  EXPECT_TRUE(test::MessageContains(s,
+                                    "from node 2: membership state message: update #1 has "
+                                    "unknown member state 9"))
       << s;
   EXPECT_EQ((*membership)->Members(), before);
   EXPECT_EQ((*membership)->stats().messages_rejected, 1u);
   // News about itself being down, from itself, is refused too.
-  s = (*membership)->Receive(
-      1, EncodeMembershipMessage({Type::kGossip, 0, 0, {{1, MemberState::kDown, 0}}}));
+  s = (*membership)
+          ->Receive(1,
+                    EncodeMembershipMessage({Type::kGossip, 0, 0, {{1, MemberState::kDown, 0}}}));
   EXPECT_TRUE(test::MessageContains(s, "claiming to come from this node")) << s;
   EXPECT_EQ((*membership)->incarnation(), 0u);
   EXPECT_TRUE(Membership::IsMembershipMessage(std::string("\x01\x20", 2)));

@@ -16,7 +16,12 @@
 // rejoin: the cluster tells it the incarnation it was declared down at and it outbids it.
 // A ping to a member believed suspect or down carries that belief, so the member can
 // refute it at once; every `down_probe_periods` periods a node also pings one member it
-// believes down, which is how the two sides of a healed partition find each other.
+// believes down, which is how the two sides of a healed partition find each other. A
+// member that hears an older belief about itself (one it already outbid) answers the
+// sender with its current state. Together these bring back a restarted node that
+// refuted once where its news did not reach everyone. The incarnation is therefore not
+// persisted: precedence makes a restarted node's alive(0) override nothing, and the
+// belief it must outbid always reaches it (docs/dist.md, "Membership").
 //
 // Joining and leaving. A starting node sends a join to its seed nodes (retrying until
 // one answers) and receives the full member list. Leave() announces a graceful

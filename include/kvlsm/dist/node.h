@@ -151,6 +151,7 @@ struct KVLSM_EXPORT NodeStats {
   uint64_t anti_entropy_keys_repaired = 0;          // local keys changed by a peer's state
   uint64_t streams_started = 0, streams_completed = 0;
   uint64_t stream_keys_sent = 0, stream_keys_received = 0;
+  uint64_t stream_keys_dropped = 0;                 // handed off, then removed locally
   uint64_t messages_rejected = 0;                   // Receive returned an error
 };
 
@@ -169,7 +170,9 @@ class KVLSM_EXPORT Node {
 
   // Handles a message from node `from`. InvalidArgument, with nothing stored, for a
   // malformed, truncated, unknown or hostile message; OK for a late or duplicate answer
-  // (ignored). Never crashes on any input.
+  // (ignored). Never crashes on any input. Membership messages (types 32-63) are not the
+  // Node's: route bytes for which Membership::IsMembershipMessage is true to
+  // Membership::Receive; given one, Receive returns InvalidArgument saying so.
   absl::Status Receive(NodeId from, std::string_view bytes);
 
   // The siblings of key and the context to pass to Put or Delete; no values (and the
@@ -193,7 +196,9 @@ class KVLSM_EXPORT Node {
 
   // Installs a new ring (every node of the cluster must install the same one). The node
   // streams each range it stops or starts sharing (Ring::Transfers) to its new replicas
-  // and rebuilds its Merkle trees. InvalidArgument when the replication factor changes.
+  // and rebuilds its Merkle trees. Once a new replica acknowledges a batch, the node
+  // removes the batch's keys it no longer replicates (unless they changed meanwhile or
+  // another stream still needs them): a range it gave away leaves its disk. InvalidArgument when the replication factor changes.
   absl::Status SetRing(Ring ring);
   const Ring& ring() const;
 
