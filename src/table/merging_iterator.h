@@ -1,6 +1,6 @@
 // A merging iterator: one ordered view over several ordered child iterators of internal
-// keys (memtables now, tables later). Entries equal under the comparator are all yielded,
-// from the child listed first.
+// keys (memtables, level-0 tables, levels). Entries equal under the comparator are all
+// yielded, from the child listed first (going backward: last).
 //
 // Thread safety: like any Iterator, one thread at a time.
 #ifndef KVLSM_TABLE_MERGING_ITERATOR_H_
