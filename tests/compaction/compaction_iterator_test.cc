@@ -11,39 +11,13 @@
 
 #include "db/dbformat.h"
 #include "memtable/memtable.h"
+#include "testutil/test_plugins.h"
 #include "testutil/testutil.h"
 
 namespace kvlsm {
 namespace {
 
-// Merge = append with '+' between operands; PartialMerge only when asked to.
-class AppendOperator final : public MergeOperator {
- public:
-  explicit AppendOperator(bool partial = false, bool fail = false)
-      : partial_(partial), fail_(fail) {}
-  const char* Name() const override { return "test.Append"; }
-  absl::Status FullMerge(std::string_view, std::optional<std::string_view> existing,
-                         std::span<const std::string_view> operands,
-                         std::string* new_value) const override {
-    if (fail_) return absl::InvalidArgumentError("bad operand");
-    new_value->assign(existing ? *existing : "");
-    for (std::string_view op : operands) {
-      new_value->push_back('+');
-      new_value->append(op);
-    }
-    return absl::OkStatus();
-  }
-  bool PartialMerge(std::string_view, std::string_view older, std::string_view newer,
-                    std::string* new_operand) const override {
-    if (!partial_) return false;
-    *new_operand = std::string(older) + "+" + std::string(newer);
-    return true;
-  }
-
- private:
-  const bool partial_;
-  const bool fail_;
-};
+using AppendOperator = test::PlusAppendOperator;
 
 // "k@7=Put:v" per surviving entry, in output order.
 class CompactionIteratorTest : public testing::Test {
@@ -117,7 +91,7 @@ TEST_F(CompactionIteratorTest, TombstoneDroppedOnlyWhenNothingOlderRemains) {
 }
 
 TEST_F(CompactionIteratorTest, MergeFoldsOntoItsBaseOrAtTheBottom) {
-  AppendOperator op;
+  AppendOperator op(/*partial=*/false);
   Add("m", 1, ValueType::kPut, "base");
   Add("m", 2, ValueType::kMerge, "a");
   Add("m", 3, ValueType::kMerge, "b");
@@ -138,7 +112,7 @@ TEST_F(CompactionIteratorTest, PartialMergeShortensChainsAboveAnUnknownBase) {
 }
 
 TEST_F(CompactionIteratorTest, MergesDoNotCrossSnapshots) {
-  AppendOperator op;
+  AppendOperator op(/*partial=*/false);
   Add("m", 1, ValueType::kPut, "base");
   Add("m", 2, ValueType::kMerge, "a");
   Add("m", 3, ValueType::kMerge, "b");
@@ -154,7 +128,7 @@ TEST_F(CompactionIteratorTest, FailingMergeKeepsTheOperandsAsTheyWere) {
 }
 
 TEST_F(CompactionIteratorTest, MergeOnADeleteStartsFromNothing) {
-  AppendOperator op;
+  AppendOperator op(/*partial=*/false);
   Add("m", 1, ValueType::kPut, "old");
   Add("m", 2, ValueType::kDelete);
   Add("m", 3, ValueType::kMerge, "a");

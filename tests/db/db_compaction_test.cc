@@ -16,30 +16,14 @@
 #include "kvlsm/db.h"
 #include "kvlsm/env.h"
 #include "kvlsm/fault_injection_env.h"
+#include "testutil/crash_history.h"
+#include "testutil/test_plugins.h"
 #include "testutil/testutil.h"
 
 namespace kvlsm {
 namespace {
 
 using Model = std::map<std::string, std::string>;
-
-std::shared_ptr<const CompactionPolicy> SmallLeveled() {
-  LeveledCompactionOptions o;
-  o.level0_file_trigger = 2;
-  o.level_size_multiplier = 4;
-  o.base_level_bytes = 128 << 10;
-  o.target_file_size = 64 << 10;
-  o.max_grandparent_overlap_bytes = 256 << 10;
-  o.tombstone_min_age_seconds = 0;
-  return NewLeveledCompaction(o);
-}
-
-std::shared_ptr<const CompactionPolicy> SmallSizeTiered() {
-  SizeTieredCompactionOptions o;
-  o.min_threshold = 2;
-  o.tombstone_min_age_seconds = 0;
-  return NewSizeTieredCompaction(o);
-}
 
 std::string Key(int i) {
   char buf[16];
@@ -53,7 +37,7 @@ class DBCompactionTest : public testing::Test {
     options_.env = env_.get();
     options_.create_if_missing = true;
     options_.write_buffer_size = 64 << 10;
-    options_.compaction_policy = SmallLeveled();
+    options_.compaction_policy = test::SmallLeveledCompaction();
   }
 
   void Open() {
@@ -163,7 +147,7 @@ TEST_F(DBCompactionTest, PolicyCanSwitchBetweenLeveledAndSizeTieredAcrossReopens
   Model model;
   for (int round = 0; round < 6; ++round) {
     SCOPED_TRACE(absl::StrCat("round ", round));
-    options_.compaction_policy = round % 2 == 0 ? SmallLeveled() : SmallSizeTiered();
+    options_.compaction_policy = round % 2 == 0 ? test::SmallLeveledCompaction() : test::SmallSizeTieredCompaction();
     ASSERT_NO_FATAL_FAILURE(Open());
     ASSERT_NO_FATAL_FAILURE(CheckModel(model));
     for (int i = 0; i < 3000; ++i) {
@@ -190,29 +174,17 @@ TEST_F(DBCompactionTest, PowerCutDuringCompactionLosesNothingAndLeavesNoOrphans)
   const uint64_t seed = test::TestSeed(99);
   SCOPED_TRACE(test::SeedTrace(seed));
   Random rnd(seed);
-  std::vector<Model> history = {Model()};
-  uint64_t last_synced = 0;
+  test::CrashHistory history;
+  test::CrashBatchShape shape;
+  shape.key_space = 300;
+  shape.max_value_bytes = 400;
+  shape.delete_one_in = 6;
   int cuts_in_compaction = 0;
   const int cycles = 50;
   for (int cycle = 0; cycle < cycles; ++cycle) {
     SCOPED_TRACE(absl::StrCat("cycle ", cycle));
     ASSERT_NO_FATAL_FAILURE(Open());
-    std::string last;
-    absl::Status s = db_->Get(ReadOptions(), "#last", &last);
-    const uint64_t prefix = s.ok() ? std::stoull(last) : 0;
-    ASSERT_TRUE(s.ok() || absl::IsNotFound(s)) << s;
-    ASSERT_GE(prefix, last_synced);
-    ASSERT_LT(prefix, history.size());
-    Model recovered;
-    auto it = db_->NewIterator(ReadOptions());
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (it->key() != "#last") recovered[std::string(it->key())] = std::string(it->value());
-    }
-    ASSERT_OK(it->status());
-    it.reset();
-    ASSERT_EQ(recovered, history[prefix]) << "recovered state is not write " << prefix;
-    history.resize(prefix + 1);
-    last_synced = prefix;
+    ASSERT_NO_FATAL_FAILURE(history.CheckRecovered(db_.get()));
     // No orphans: once background work settles, the only tables on disk are live ones.
     ASSERT_OK(test::WaitForBackgroundWork(db_.get()));
     ASSERT_EQ(FilesEndingWith(".sst"), static_cast<size_t>(TablesInAllLevels()));
@@ -228,25 +200,10 @@ TEST_F(DBCompactionTest, PowerCutDuringCompactionLosesNothingAndLeavesNoOrphans)
                           FaultInjectionEnv::Error::kIOError, /*persistent=*/true);
     }
     for (int w = 0; w < 400; ++w) {
-      Model next = history.back();
-      WriteBatch batch;
-      for (int i = 0; i < 4; ++i) {
-        const std::string key = Key(static_cast<int>(rnd.Uniform(300)));
-        if (rnd.OneIn(6)) {
-          batch.Delete(key);
-          next.erase(key);
-        } else {
-          const std::string value = test::RandomString(&rnd, rnd.Uniform(400));
-          batch.Put(key, value);
-          next[key] = value;
-        }
-      }
-      const uint64_t id = history.size();
-      batch.Put("#last", std::to_string(id));
+      WriteBatch batch = history.NextBatch(&rnd, shape);
       const bool sync = rnd.OneIn(8);
       if (!db_->Write(WriteOptions{.sync = sync}, &batch).ok()) break;  // The disk is gone.
-      history.push_back(std::move(next));
-      if (sync) last_synced = id;
+      history.Acknowledge(sync);
     }
     // Let the failure reach any job in progress before the cut (or the jobs finish, when
     // no fault was reached).
@@ -261,8 +218,9 @@ TEST_F(DBCompactionTest, PowerCutDuringCompactionLosesNothingAndLeavesNoOrphans)
     db_.reset();
     env_->ClearFaults();
   }
-  std::printf("power cuts: %d, of which %d during a compaction; %zu writes acknowledged\n",
-              cycles, cuts_in_compaction, history.size() - 1);
+  std::printf("power cuts: %d, of which %d during a compaction; %llu writes acknowledged\n",
+              cycles, cuts_in_compaction,
+              static_cast<unsigned long long>(history.acknowledged()));
   EXPECT_GT(cuts_in_compaction, 0);
 }
 

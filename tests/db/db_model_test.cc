@@ -15,36 +15,13 @@
 #include "kvlsm/db.h"
 #include "kvlsm/env.h"
 #include "kvlsm/merge_operator.h"
+#include "testutil/test_plugins.h"
 #include "testutil/testutil.h"
 
 namespace kvlsm {
 namespace {
 
 using Model = std::map<std::string, std::string>;
-
-// Merge = append with '+' between operands: order-sensitive, so a reordering shows.
-class AppendOperator final : public MergeOperator {
- public:
-  const char* Name() const override { return "test.ModelAppend"; }
-  absl::Status FullMerge(std::string_view, std::optional<std::string_view> existing,
-                         std::span<const std::string_view> operands,
-                         std::string* new_value) const override {
-    new_value->assign(existing ? *existing : std::string_view());
-    for (std::string_view op : operands) {
-      new_value->push_back('+');
-      new_value->append(op);
-    }
-    return absl::OkStatus();
-  }
-  // Associative with FullMerge: [a, b] appends the same as [a + "+" + b].
-  bool PartialMerge(std::string_view, std::string_view older, std::string_view newer,
-                    std::string* new_operand) const override {
-    new_operand->assign(older);
-    new_operand->push_back('+');
-    new_operand->append(newer);
-    return true;
-  }
-};
 
 void ModelMerge(Model* model, const std::string& key, const std::string& operand) {
   auto it = model->find(key);
@@ -67,22 +44,9 @@ std::string ParamName(const testing::TestParamInfo<ModelParam>& info) {
          std::to_string(info.param.seed);
 }
 
-// Policies small enough that a few thousand operations run many compactions.
 std::shared_ptr<const CompactionPolicy> SmallPolicy(Policy policy) {
-  if (policy == Policy::kLeveled) {
-    LeveledCompactionOptions o;
-    o.level0_file_trigger = 2;
-    o.level_size_multiplier = 4;
-    o.base_level_bytes = 64 << 10;
-    o.target_file_size = 32 << 10;
-    o.max_grandparent_overlap_bytes = 64 << 10;
-    o.tombstone_min_age_seconds = 0;
-    return NewLeveledCompaction(o);
-  }
-  SizeTieredCompactionOptions o;
-  o.min_threshold = 2;
-  o.tombstone_min_age_seconds = 0;
-  return NewSizeTieredCompaction(o);
+  return policy == Policy::kLeveled ? test::SmallLeveledCompaction()
+                                    : test::SmallSizeTieredCompaction();
 }
 
 class DBModelTest : public testing::TestWithParam<ModelParam> {
@@ -91,7 +55,7 @@ class DBModelTest : public testing::TestWithParam<ModelParam> {
     options_.env = env_.get();
     options_.create_if_missing = true;
     options_.write_buffer_size = 64 << 10;  // Many memtable switches.
-    options_.merge_operator = std::make_shared<AppendOperator>();
+    options_.merge_operator = std::make_shared<test::PlusAppendOperator>();
     options_.compaction_policy = SmallPolicy(GetParam().policy);
   }
 
