@@ -46,6 +46,19 @@ class KVLSM_EXPORT DB {
   // another DB object or process holds the DB, DataLoss per Options::wal_recovery_mode.
   static absl::StatusOr<std::unique_ptr<DB>> Open(const Options& options, const std::string& path);
 
+  // Opens the DB in `path` for reading only, e.g. beside the process that has it open, or
+  // on a damaged copy. It takes no LOCK and writes nothing (no file is created, changed or
+  // deleted; Options::info_log is used when set, no LOG file is made): the tree is read
+  // from the MANIFEST and the write-ahead logs are replayed into memory only. The result
+  // is the state at the moment of the call; a concurrent writer's later changes are not
+  // seen (reopen to see them), and reads fail with DataLoss or NotFound once that writer
+  // deletes a table they need. Put, Delete, Merge, Write, Flush and CompactRange return
+  // FailedPrecondition. Fails with NotFound when there is no DB (create_if_missing and
+  // error_if_exists are ignored), and like Open for options, plugin names and damage
+  // (Options::paranoid_checks and wal_recovery_mode apply).
+  static absl::StatusOr<std::unique_ptr<DB>> OpenReadOnly(const Options& options,
+                                                          const std::string& path);
+
   DB() = default;
   DB(const DB&) = delete;
   DB& operator=(const DB&) = delete;

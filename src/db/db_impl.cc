@@ -9,6 +9,7 @@
 #include "compaction/manual_compaction.h"
 #include "db/compaction_setup.h"
 #include "db/db_iter.h"
+#include "db/db_setup.h"
 #include "db/filename.h"
 #include "db/get_context.h"
 #include "db/table_file_builder.h"
@@ -26,35 +27,10 @@
 namespace kvlsm {
 namespace {
 
-// The block cache a DB makes for itself when Options::block_cache is null.
-constexpr size_t kDefaultBlockCacheBytes = size_t{32} << 20;
-
-Options SanitizeOptions(Options options) {
-  if (options.env == nullptr) options.env = Env::Default();
-  if (options.comparator == nullptr) options.comparator = BytewiseComparator();
-  if (options.block_cache == nullptr) options.block_cache = NewLRUCache(kDefaultBlockCacheBytes);
-  return options;
-}
-
 // Prefixes a status's message with context, keeping its code.
 absl::Status Annotate(const absl::Status& s, std::string_view context) {
   if (s.ok()) return s;
   return absl::Status(s.code(), absl::StrFormat("%s: %s", context, s.message()));
-}
-
-TableCacheOptions MakeTableCacheOptions(const Options& options, const std::string& dbname,
-                                        const std::string& index_dir,
-                                        const InternalKeyComparator* comparator) {
-  TableCacheOptions t;
-  t.env = options.env;
-  t.dbname = dbname;
-  t.index_dir = index_dir;
-  t.comparator = comparator;
-  t.filter_policy = options.filter_policy.get();
-  t.block_cache = options.block_cache.get();
-  t.paranoid_checks = options.paranoid_checks;
-  t.max_open_files = options.max_open_files;
-  return t;
 }
 
 }  // namespace
@@ -189,26 +165,12 @@ absl::Status DBImpl::Recover() {
   if (!s.ok()) return s;
 
   // Every WAL at or above the recorded log number holds live data.
-  auto children = env_->GetChildren(dbname_);
-  if (!children.ok()) return children.status();
-  std::vector<uint64_t> logs;
-  for (const std::string& name : *children) {
-    uint64_t number;
-    FileType type;
-    if (!ParseFileName(name, &number, &type)) continue;
-    versions_->MarkFileNumberUsed(number);
-    if (type == FileType::kLog && number >= versions_->log_number()) logs.push_back(number);
-  }
-  std::sort(logs.begin(), logs.end());
-
-  WalReplayOptions replay_options;
-  replay_options.env = env_;
-  replay_options.dbname = dbname_;
-  replay_options.comparator = &internal_comparator_;
-  replay_options.mode = options_.wal_recovery_mode;
-  replay_options.write_buffer_size = options_.write_buffer_size;
-  replay_options.info_log = info_log_.get();
-  auto replay = ReplayWals(replay_options, logs);
+  auto logs = LiveWalNumbers(env_, dbname_, versions_->log_number(),
+                             [this](uint64_t number) { versions_->MarkFileNumberUsed(number); });
+  if (!logs.ok()) return logs.status();
+  const WalReplayOptions replay_options =
+      MakeWalReplayOptions(options_, dbname_, &internal_comparator_, info_log_.get());
+  auto replay = ReplayWals(replay_options, *logs);
   if (!replay.ok()) return replay.status();
   stats_.recovered_records = replay->records;
   stats_.recovery_dropped_bytes = replay->dropped_bytes;
@@ -240,7 +202,7 @@ absl::Status DBImpl::Recover() {
   Log(
       absl::StrFormat("opened %s: %d WAL files, %d records replayed into %d tables, %d bytes "
                       "dropped, %d WAL files skipped after a point-in-time cut, last sequence %d",
-                      dbname_, logs.size(), replay->records, edit.new_files.size(),
+                      dbname_, logs->size(), replay->records, edit.new_files.size(),
                       replay->dropped_bytes, replay->skipped_logs, last_sequence_));
   return absl::OkStatus();
 }

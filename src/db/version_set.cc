@@ -195,8 +195,13 @@ absl::Status VersionSet::Recover(SequenceNumber* last_sequence) {
     }
     state.Apply(edit);
   }
-  if (!reader.status().ok()) return reader.status();
-  if (!reporter.damage.ok()) return reporter.damage;
+  if (!reader.status().ok()) {
+    return absl::Status(reader.status().code(),
+                        absl::StrFormat("%s: %s", manifest, reader.status().message()));
+  }
+  if (!reporter.damage.ok()) {
+    return absl::DataLossError(absl::StrFormat("%s: %s", manifest, reporter.damage.message()));
+  }
   if (!state.comparator || !state.next_file_number || !state.log_number || !state.last_sequence) {
     return absl::DataLossError(absl::StrCat(
         manifest, ": incomplete (no comparator, file number, log number or sequence)"));
