@@ -54,6 +54,8 @@ void CompactionIterator::ProcessNextUserKey() {
     Compute();
     stats_.output_entries += out_.size();
   }
+  // The input ends at its last entry or at an error (also before its first entry).
+  if (status_.ok() && !input_->Valid()) status_ = input_->status();
   if (!status_.ok()) out_.clear();
 }
 

@@ -267,14 +267,13 @@ absl::Status DBImpl::FlushOldestMemTable() {
   VersionEdit edit;
   if (meta.data_size > 0) edit.AddFile(0, meta);
   edit.log_number = oldest.next_log_number;  // Older WALs hold nothing live now.
-  s = versions_->LogAndApply(&edit, last_sequence_);
-  pending_outputs_.erase(meta.number);
-  if (!s.ok()) return Annotate(s, "writing the MANIFEST after a flush");
-
   auto next = std::make_shared<ReadState>(*read_state_);
   next->imm.pop_back();
+  s = ApplyEdit(&edit, "a flush");
+  pending_outputs_.erase(meta.number);
+  if (!s.ok()) return s;
+  next->version = read_state_->version;
   read_state_ = std::move(next);
-  InstallVersion();
   Log(absl::StrFormat("flushed memtable to table %06d: %d entries, %d bytes", meta.number,
                       meta.num_entries, meta.total_size()));
   DeleteObsoleteFiles();
@@ -290,7 +289,11 @@ void DBImpl::InstallVersion() {
 
 absl::Status DBImpl::ApplyEdit(VersionEdit* edit, std::string_view what) {
   absl::Status s = versions_->LogAndApply(edit, last_sequence_);
-  if (!s.ok()) return Annotate(s, absl::StrFormat("writing the MANIFEST after %s", what));
+  if (!s.ok()) {
+    for (const auto& [level, meta] : edit->new_files) unrecorded_tables_.insert(meta.number);
+    return Annotate(s, absl::StrFormat("writing the MANIFEST after %s", what));
+  }
+  unrecorded_tables_.clear();
   InstallVersion();
   return absl::OkStatus();
 }
@@ -459,6 +462,7 @@ absl::Status DBImpl::RunCompaction(const std::shared_ptr<const Version>& version
 
 void DBImpl::DeleteObsoleteFiles() {
   std::set<uint64_t> live = pending_outputs_;
+  live.insert(unrecorded_tables_.begin(), unrecorded_tables_.end());
   versions_->AddLiveFiles(&live);
   const uint64_t min_log = versions_->log_number();
   auto sweep = [&](const std::string& dir, bool index_dir) {

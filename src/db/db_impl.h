@@ -124,6 +124,8 @@ class DBImpl final : public DB {
   // caller deletes the obsolete files once it holds no reference to `version`.
   absl::Status RunCompaction(const std::shared_ptr<const Version>& version,
                              const CompactionPick& pick) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records edit in the MANIFEST and installs the new Version. On failure the tables the
+  // edit adds join unrecorded_tables_.
   absl::Status ApplyEdit(VersionEdit* edit, std::string_view what)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Resume's work: every memtable to tables, a new WAL and MANIFEST.
@@ -174,6 +176,10 @@ class DBImpl final : public DB {
   SnapshotList snapshots_ ABSL_GUARDED_BY(mu_);
   // Tables being written, not yet in a Version: never delete them.
   std::set<uint64_t> pending_outputs_ ABSL_GUARDED_BY(mu_);
+  // Tables of a flush or compaction whose MANIFEST write failed: the edit naming them may
+  // still be in the MANIFEST, so they stay until a later MANIFEST write succeeds (it
+  // starts a new MANIFEST, which settles whether they are live).
+  std::set<uint64_t> unrecorded_tables_ ABSL_GUARDED_BY(mu_);
   // Non-OK after a failed WAL, flush or MANIFEST write: the DB then refuses writes.
   absl::Status background_error_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> shutting_down_ = false;  // Written under mu_; jobs poll it.

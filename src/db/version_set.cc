@@ -176,8 +176,11 @@ absl::Status VersionSet::Recover(SequenceNumber* last_sequence) {
   const std::string manifest = ManifestFileName(dbname_, manifest_number);
   auto file = env->NewSequentialFile(manifest);
   if (!file.ok()) {
-    return absl::DataLossError(absl::StrFormat("CURRENT names %s, which cannot be read: %s",
-                                               manifest, file.status().message()));
+    // A missing MANIFEST is damage; any other failure (EIO, EMFILE) is the I/O error's.
+    const absl::StatusCode code = absl::IsNotFound(file.status()) ? absl::StatusCode::kDataLoss
+                                                                  : file.status().code();
+    return absl::Status(code, absl::StrFormat("CURRENT names %s, which cannot be read: %s",
+                                              manifest, file.status().message()));
   }
   ManifestReporter reporter;
   LogReader reader(*std::move(file), &reporter, manifest_number);
