@@ -241,9 +241,15 @@ absl::Status DBImpl::WriteLevel0Table(const MemTable& mem, FileMetaData* meta) {
   BuildTableOptions build = TableBuildOptions();
   build.table.creation_time = env_->NowUnixSeconds();
   std::unique_ptr<Iterator> iter = mem.NewIterator();
+  // Drop the versions no snapshot can see; keep tombstones (older tables may hold the key).
+  CompactionIteratorOptions keep;
+  keep.user_comparator = options_.comparator;
+  keep.merge_operator = options_.merge_operator.get();
+  keep.snapshots = snapshots_.Sequences();
+  keep.key_may_exist_below = [](std::string_view) { return true; };
   const uint64_t start = env_->NowMicros();
   mu_.Unlock();
-  absl::Status s = BuildTable(build, iter.get(), meta);
+  absl::Status s = BuildTable(build, iter.get(), std::move(keep), meta);
   iter.reset();
   // Open the new table at once: it proves the table readable before the MANIFEST names
   // it, and its index and filter are wanted by the next read anyway.

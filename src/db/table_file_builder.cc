@@ -79,13 +79,15 @@ absl::Status TableFileWriter::Finish(FileMetaData* meta) {
   return absl::OkStatus();
 }
 
-absl::Status BuildTable(const BuildTableOptions& options, Iterator* iter, FileMetaData* meta) {
-  iter->SeekToFirst();
-  if (!iter->Valid()) return iter->status();
+absl::Status BuildTable(const BuildTableOptions& options, Iterator* iter,
+                        CompactionIteratorOptions keep, FileMetaData* meta) {
+  CompactionIterator kept(std::move(keep), iter);
+  kept.SeekToFirst();
+  if (!kept.Valid()) return kept.status();
   auto writer = TableFileWriter::Create(options, meta->number);
   if (!writer.ok()) return writer.status();
-  for (; iter->Valid(); iter->Next()) (*writer)->Add(iter->key(), iter->value());
-  if (!iter->status().ok()) return iter->status();  // The writer removes its files.
+  for (; kept.Valid(); kept.Next()) (*writer)->Add(kept.key(), kept.value());
+  if (!kept.status().ok()) return kept.status();  // The writer removes its files.
   return (*writer)->Finish(meta);
 }
 

@@ -1,6 +1,6 @@
 // Writing table pairs: TableFileWriter writes one .sst/.idx pair entry by entry (a
 // compaction, which decides where one output ends and the next begins); BuildTable writes
-// a whole sorted stream (a memtable, at flush) as one pair.
+// a sorted stream (a memtable, at flush) as one pair.
 //
 // Thread safety: plain objects and functions; used without the DB mutex.
 #ifndef KVLSM_DB_TABLE_FILE_BUILDER_H_
@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "compaction/compaction_iterator.h"
 #include "db/version_edit.h"
 #include "kvlsm/env.h"
 #include "kvlsm/iterator.h"
@@ -64,11 +65,14 @@ class TableFileWriter {
   bool finished_ = false;
 };
 
-// Writes every entry of iter (positioned anywhere; it is rewound) into the pair numbered
-// meta->number, durably (see TableFileWriter::Finish), and fills the rest of *meta. When
-// iter is empty nothing is written and meta->data_size stays 0. On error, removes
+// Writes what a CompactionIterator with `keep` keeps of iter (positioned anywhere; it is
+// rewound) into the pair numbered meta->number, durably (see TableFileWriter::Finish), and
+// fills the rest of *meta. A flush passes the live snapshots, so that versions no snapshot
+// can see are not written, and says that any key may exist below, so that tombstones stay.
+// When nothing is kept, nothing is written and meta->data_size stays 0. On error, removes
 // whatever it wrote.
-absl::Status BuildTable(const BuildTableOptions& options, Iterator* iter, FileMetaData* meta);
+absl::Status BuildTable(const BuildTableOptions& options, Iterator* iter,
+                        CompactionIteratorOptions keep, FileMetaData* meta);
 
 }  // namespace kvlsm
 
