@@ -27,6 +27,16 @@ const EngineFactory* FindEngine(std::string_view name) {
   return nullptr;
 }
 
+const char* CompactionStyleName(CompactionStyle style) {
+  switch (style) {
+    case CompactionStyle::kLeveled:
+      return "leveled";
+    case CompactionStyle::kSizeTiered:
+      return "size-tiered";
+  }
+  return "unknown";
+}
+
 void AppendCommonSettings(int max_open_files, bool sync, bool verify_checksums,
                           EngineSettings* settings) {
   settings->emplace_back("max open files", absl::StrFormat("%d", max_open_files));

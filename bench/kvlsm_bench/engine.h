@@ -22,6 +22,15 @@ namespace kvlsm::bench {
 
 enum class Compression { kNone, kZstd };
 
+// The shape of the tree each engine is asked to keep: leveled (kvlsm's leveled policy,
+// RocksDB's level style with dynamic level sizes, LevelDB's only choice) or size-tiered
+// (kvlsm's size-tiered policy, RocksDB's universal style). An engine without the style
+// asked for runs what it has and its settings say so.
+enum class CompactionStyle { kLeveled, kSizeTiered };
+
+// "leveled" or "size-tiered": the value of --compaction, the JSON and the report.
+const char* CompactionStyleName(CompactionStyle style);
+
 // The settings every engine gets, in the units each engine takes.
 struct EngineOptions {
   std::string dir;  // the DB directory (created when missing)
@@ -29,6 +38,7 @@ struct EngineOptions {
   size_t cache_bytes = 32ull << 20;
   int bloom_bits = 10;  // 0: no filter
   Compression compression = Compression::kNone;
+  CompactionStyle compaction = CompactionStyle::kLeveled;
   bool sync = false;  // fdatasync the WAL on every write
 };
 

@@ -113,6 +113,16 @@ std::map<std::string, Setter, std::less<>> Setters(Flags* f) {
          }
          return absl::OkStatus();
        }},
+      {"compaction",
+       [f](auto n, auto v) {
+         for (CompactionStyle style : {CompactionStyle::kLeveled, CompactionStyle::kSizeTiered}) {
+           if (v == CompactionStyleName(style)) {
+             f->compaction = style;
+             return absl::OkStatus();
+           }
+         }
+         return BadValue(n, v, "expected leveled or size-tiered");
+       }},
       {"sync", [f](auto n, auto v) { return ParseBool(n, v, &f->sync); }},
       {"cache_mb",
        [f](auto n, auto v) { return ParseInt<size_t>(n, v, 1, 1 << 20, &f->cache_mb); }},
@@ -162,6 +172,8 @@ std::string FlagsHelp() {
       "  --threads=N            client threads; readwhilewriting adds one writer (1)\n"
       "  --seed=N               keys, values and random choices (301)\n"
       "  --compression=none|zstd  block compression (none); LevelDB has Snappy for zstd\n"
+      "  --compaction=STYLE     leveled or size-tiered (leveled); size-tiered is RocksDB's\n"
+      "                         universal style; LevelDB has only leveled\n"
       "  --sync                 fdatasync the WAL on every write (false)\n"
       "  --cache_mb=N           block cache of each engine (32)\n"
       "  --bloom_bits=N         Bloom filter bits per key, 0 for none (10)\n"

@@ -36,6 +36,8 @@ struct Flags {
   std::string report_dir;                        // --report=DIR: report.md, data and SVG plots
   std::string perf_control;  // --perf_control=CTL_FIFO,ACK_FIFO (perf_control.h)
   std::string command_line;  // the arguments, as given, for the report
+  // --compaction=leveled|size-tiered: the tree shape every engine is asked to keep
+  CompactionStyle compaction = CompactionStyle::kLeveled;
 
   uint64_t read_ops() const { return reads == 0 ? num : reads; }
 };

@@ -28,6 +28,8 @@ void WriteFlags(const Flags& flags, JsonWriter* json) {
   json->Integer(flags.seed);
   json->Key("compression");
   json->String(flags.compression == Compression::kZstd ? "zstd" : "none");
+  json->Key("compaction");
+  json->String(CompactionStyleName(flags.compaction));
   json->Key("sync");
   json->Bool(flags.sync);
   json->Key("cache_mb");

@@ -1,6 +1,7 @@
 // kvlsm behind the Engine interface.
 #include <memory>
 #include <string>
+#include <variant>
 
 #include "absl/strings/str_format.h"
 #include "engine.h"
@@ -22,11 +23,29 @@ struct KvlsmTraits {
 };
 using KvlsmCursor = IteratorCursor<Iterator, KvlsmTraits>;
 
+// The options of the compaction policy in force, for Settings().
+using CompactionSetup = std::variant<LeveledCompactionOptions, SizeTieredCompactionOptions>;
+
+std::string DescribeCompaction(const CompactionPolicy& policy, const CompactionSetup& setup) {
+  if (const auto* leveled = std::get_if<LeveledCompactionOptions>(&setup)) {
+    return absl::StrFormat("%s, %s level sizes, L0 trigger %d, target file %d MiB", policy.Name(),
+                           leveled->dynamic_level_bytes ? "dynamic" : "static",
+                           leveled->level0_file_trigger, leveled->target_file_size >> 20);
+  }
+  const auto& tiered = std::get<SizeTieredCompactionOptions>(setup);
+  return absl::StrFormat("%s, merge %d-%d runs within %g-%gx of their average, max space amp %gx",
+                         policy.Name(), tiered.min_threshold, tiered.max_threshold,
+                         tiered.bucket_low, tiered.bucket_high, tiered.max_space_amplification);
+}
+
 class KvlsmEngine final : public Engine {
  public:
-  KvlsmEngine(std::unique_ptr<DB> db, const Options& options,
-              const LeveledCompactionOptions& leveled, const EngineOptions& asked)
-      : db_(std::move(db)), options_(options), leveled_(leveled), bloom_bits_(asked.bloom_bits) {
+  KvlsmEngine(std::unique_ptr<DB> db, const Options& options, const CompactionSetup& compaction,
+              const EngineOptions& asked)
+      : db_(std::move(db)),
+        options_(options),
+        compaction_(compaction),
+        bloom_bits_(asked.bloom_bits) {
     write_.sync = asked.sync;
   }
 
@@ -62,11 +81,7 @@ class KvlsmEngine final : public Engine {
         {"compression", options_.compression == CompressionType::kZstd
                             ? absl::StrFormat("zstd level %d", options_.zstd_level)
                             : std::string("none")},
-        {"compaction",
-         absl::StrFormat("%s, %s level sizes, L0 trigger %d, target file %d MiB",
-                         options_.compaction_policy->Name(),
-                         leveled_.dynamic_level_bytes ? "dynamic" : "static",
-                         leveled_.level0_file_trigger, leveled_.target_file_size >> 20)},
+        {"compaction", DescribeCompaction(*options_.compaction_policy, compaction_)},
         {"background threads",
          absl::StrFormat("%d (max_background_jobs)", options_.max_background_jobs)},
     };
@@ -77,7 +92,7 @@ class KvlsmEngine final : public Engine {
  private:
   std::unique_ptr<DB> db_;
   const Options options_;
-  const LeveledCompactionOptions leveled_;
+  const CompactionSetup compaction_;
   const int bloom_bits_;
   WriteOptions write_;
   ReadOptions read_;
@@ -98,15 +113,23 @@ absl::StatusOr<std::unique_ptr<Engine>> OpenKvlsmEngine(const EngineOptions& opt
   db_options.compression =
       options.compression == Compression::kZstd ? CompressionType::kZstd : CompressionType::kNone;
   db_options.max_open_files = 1000;
-  // Leveled compaction with dynamic level sizes, as RocksDB is set up (the defaults, spelled
-  // out so that the settings printed are the ones in force), and the same two background
-  // threads.
-  const LeveledCompactionOptions leveled;
-  db_options.compaction_policy = NewLeveledCompaction(leveled);
+  // Leveled compaction with dynamic level sizes, as RocksDB is set up, or size-tiered (RocksDB
+  // runs universal); either with its defaults, kept so that the settings printed are the
+  // ones in force. The same two background threads as RocksDB.
+  CompactionSetup compaction;
+  if (options.compaction == CompactionStyle::kSizeTiered) {
+    const SizeTieredCompactionOptions tiered;
+    db_options.compaction_policy = NewSizeTieredCompaction(tiered);
+    compaction = tiered;
+  } else {
+    const LeveledCompactionOptions leveled;
+    db_options.compaction_policy = NewLeveledCompaction(leveled);
+    compaction = leveled;
+  }
   db_options.max_background_jobs = 2;
   absl::StatusOr<std::unique_ptr<DB>> db = DB::Open(db_options, options.dir);
   if (!db.ok()) return db.status();
-  return std::make_unique<KvlsmEngine>(*std::move(db), db_options, leveled, options);
+  return std::make_unique<KvlsmEngine>(*std::move(db), db_options, compaction, options);
 }
 
 }  // namespace kvlsm::bench

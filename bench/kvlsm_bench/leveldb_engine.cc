@@ -1,7 +1,9 @@
 // LevelDB (Debian's libleveldb-dev, 1.23) behind the Engine interface, set up like kvlsm:
 // same write buffer, block cache, bits per key, block size and WAL sync. LevelDB 1.23 has
 // no zstd: --compression=zstd gives it Snappy, its only compressor, and its settings say
-// so. Reads verify checksums (LevelDB's default is not to), as kvlsm's and RocksDB's do.
+// so. Likewise LevelDB compacts only leveled: --compaction=size-tiered runs leveled, and
+// its settings say so. Reads verify checksums (LevelDB's default is not to), as kvlsm's and
+// RocksDB's do.
 #include <memory>
 #include <string>
 
@@ -77,7 +79,10 @@ class LevelDbEngine final : public Engine {
         {"block size", absl::StrFormat("%d B, restart interval %d", options_.block_size,
                                        options_.block_restart_interval)},
         {"compression", compression},
-        {"compaction", absl::StrFormat("leveled (fixed), L0 trigger 4, target file %d MiB",
+        {"compaction", absl::StrFormat("leveled (%s), L0 trigger 4, target file %d MiB",
+                                       asked_.compaction == CompactionStyle::kSizeTiered
+                                           ? "size-tiered asked; LevelDB 1.23 has only leveled"
+                                           : "fixed",
                                        options_.max_file_size >> 20)},
         {"background threads", "1 (fixed)"},
     };

@@ -105,12 +105,12 @@ std::string Markdown(const BenchmarkResults& results, const std::string& plot_pr
   md += "## Workload parameters\n\n";
   md += absl::StrFormat(
       "%s records of %d-byte keys and %d-byte values (about 50%% compressible); %s operations "
-      "per read or mixed workload; %d client thread(s); seed %d; compression %s; WAL sync %s; "
-      "%d round(s) per workload and engine, the median shown.\n\n",
+      "per read or mixed workload; %d client thread(s); seed %d; compression %s; %s compaction; "
+      "WAL sync %s; %d round(s) per workload and engine, the median shown.\n\n",
       WithThousands(static_cast<double>(f.num)), f.key_size, f.value_size,
       WithThousands(static_cast<double>(f.read_ops())), f.threads, f.seed,
-      f.compression == Compression::kZstd ? "zstd" : "none", f.sync ? "on every write" : "off",
-      f.repeats);
+      f.compression == Compression::kZstd ? "zstd" : "none", CompactionStyleName(f.compaction),
+      f.sync ? "on every write" : "off", f.repeats);
   md += "## Settings in force\n\n" + RenderMarkdown(SettingsTable(results)) + "\n";
   md += "## Results\n\n" + RenderMarkdown(ResultsTable(results)) + "\n";
   md += "kvlsm/peer is kvlsm's throughput over the peer's: above 1.00 kvlsm is faster.\n\n";

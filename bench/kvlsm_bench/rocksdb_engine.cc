@@ -1,7 +1,9 @@
 // RocksDB (Debian's librocksdb-dev, 7.8) behind the Engine interface, set up like kvlsm:
 // same write buffer, block cache, bits per key, block size, compression and WAL sync.
 // The rest is RocksDB's defaults, with leveled compaction using dynamic level sizes (what
-// RocksDB recommends, and what kvlsm's leveled policy does).
+// RocksDB recommends, and what kvlsm's leveled policy does) or, for --compaction=size-tiered,
+// universal compaction with its default options.
+#include <climits>
 #include <memory>
 #include <string>
 
@@ -74,10 +76,7 @@ class RocksDbEngine final : public Engine {
         {"block size", absl::StrFormat("%d B, restart interval %d", table_.block_size,
                                        table_.block_restart_interval)},
         {"compression", options_.compression == rocksdb::kZSTD ? "zstd (default level 3)" : "none"},
-        {"compaction",
-         absl::StrFormat("leveled, dynamic level sizes, L0 trigger %d, target file %d MiB",
-                         options_.level0_file_num_compaction_trigger,
-                         options_.target_file_size_base >> 20)},
+        {"compaction", DescribeCompaction()},
         {"background threads",
          absl::StrFormat("%d (max_background_jobs)", options_.max_background_jobs)},
     };
@@ -86,6 +85,24 @@ class RocksDbEngine final : public Engine {
   }
 
  private:
+  std::string DescribeCompaction() const {
+    if (options_.compaction_style == rocksdb::kCompactionStyleUniversal) {
+      const rocksdb::CompactionOptionsUniversal& universal = options_.compaction_options_universal;
+      return absl::StrFormat(
+          "universal, %d sorted runs trigger, size ratio %d%%, merge width %d-%s, max space amp "
+          "%d%%",
+          options_.level0_file_num_compaction_trigger, universal.size_ratio,
+          universal.min_merge_width,
+          universal.max_merge_width == UINT_MAX ? std::string("unlimited")
+                                                : absl::StrFormat("%d", universal.max_merge_width),
+          universal.max_size_amplification_percent);
+    }
+    return absl::StrFormat("leveled, %s level sizes, L0 trigger %d, target file %d MiB",
+                           options_.level_compaction_dynamic_level_bytes ? "dynamic" : "static",
+                           options_.level0_file_num_compaction_trigger,
+                           options_.target_file_size_base >> 20);
+  }
+
   std::unique_ptr<rocksdb::DB> db_;
   const rocksdb::Options options_;
   const rocksdb::BlockBasedTableOptions table_;
@@ -111,8 +128,13 @@ absl::StatusOr<std::unique_ptr<Engine>> OpenRocksDbEngine(const EngineOptions& o
   db_options.max_write_buffer_number = 2;
   db_options.max_background_jobs = 2;
   db_options.max_open_files = 1000;
-  db_options.compaction_style = rocksdb::kCompactionStyleLevel;
-  db_options.level_compaction_dynamic_level_bytes = true;
+  if (options.compaction == CompactionStyle::kSizeTiered) {
+    db_options.compaction_style = rocksdb::kCompactionStyleUniversal;
+    db_options.compaction_options_universal = rocksdb::CompactionOptionsUniversal();
+  } else {
+    db_options.compaction_style = rocksdb::kCompactionStyleLevel;
+    db_options.level_compaction_dynamic_level_bytes = true;
+  }
   db_options.compression =
       options.compression == Compression::kZstd ? rocksdb::kZSTD : rocksdb::kNoCompression;
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));

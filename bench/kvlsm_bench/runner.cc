@@ -41,6 +41,7 @@ EngineOptions OptionsFor(const Flags& flags, const std::string& dir) {
   options.cache_bytes = flags.cache_mb << 20;
   options.bloom_bits = flags.bloom_bits;
   options.compression = flags.compression;
+  options.compaction = flags.compaction;
   options.sync = flags.sync;
   return options;
 }

@@ -25,6 +25,7 @@ TEST(FlagsTest, DefaultsRunEveryWorkloadOnEveryEngine) {
   EXPECT_EQ(flags->value_size, 100u);
   EXPECT_EQ(flags->read_ops(), flags->num);
   EXPECT_FALSE(flags->sync);
+  EXPECT_EQ(flags->compaction, CompactionStyle::kLeveled);
 }
 
 TEST(FlagsTest, ParsesEveryFlag) {
@@ -65,6 +66,10 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
       {"--num=12abc", "not an integer"},
       {"--threads=1000", "--threads=1000"},
       {"--compression=lz4", "expected none or zstd"},
+      {"--compaction=universal", "expected leveled or size-tiered"},
+      {"--compaction=Leveled", "--compaction=Leveled"},
+      {"--compaction=", "expected leveled or size-tiered"},
+      {"--compaction", "--compaction needs a value"},
       {"--sync=maybe", "expected true or false"},
       {"--nosuchflag=1", "unknown flag --nosuchflag"},
       {"--num", "--num needs a value"},
@@ -78,6 +83,19 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
   }
 }
 
+TEST(FlagsTest, CompactionTakesEitherStyleByName) {
+  for (CompactionStyle style : {CompactionStyle::kLeveled, CompactionStyle::kSizeTiered}) {
+    const std::string arg = std::string("--compaction=") + CompactionStyleName(style);
+    absl::StatusOr<Flags> flags = Parse({arg.c_str()});
+    ASSERT_OK(flags);
+    EXPECT_EQ(flags->compaction, style) << arg;
+  }
+  // The last of repeated flags wins, as for the others.
+  absl::StatusOr<Flags> flags = Parse({"--compaction=size-tiered", "--compaction=leveled"});
+  ASSERT_OK(flags);
+  EXPECT_EQ(flags->compaction, CompactionStyle::kLeveled);
+}
+
 TEST(FlagsTest, YcsbEInsertsMustFitInTheKeys) {
   // 10^7 records need 8 digits for their keys, and YCSB E inserts --reads more.
   EXPECT_OK(Parse({"--num=4000000", "--key_size=8", "--benchmarks=ycsbe"}));
@@ -89,6 +107,7 @@ TEST(FlagsTest, HelpIsCancelledWithTheText) {
   absl::StatusOr<Flags> flags = Parse({"--num=5", "--help"});
   EXPECT_TRUE(absl::IsCancelled(flags.status()));
   EXPECT_TRUE(test::MessageContains(flags.status(), "--engines=LIST"));
+  EXPECT_TRUE(test::MessageContains(flags.status(), "--compaction=STYLE"));
 }
 
 }  // namespace
