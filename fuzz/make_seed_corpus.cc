@@ -1,9 +1,9 @@
 // Writes the seed corpora of the fuzz targets, fuzz/corpus/<target>/, from real
 // encodings: the files of a small DB written by the engine (WAL, tables, MANIFEST), the
-// blocks and the filter inside its tables, the distribution module's encoders, and
-// seeded random operation sequences for the API target. Deterministic (fixed seeds, a
-// fixed clock), so the checked-in corpora can be compared with a fresh run
-// (ctest fuzz.seed_corpus_is_current).
+// blocks and the filter inside its tables, the distribution module's encoders (values,
+// wire messages, stored hints), and seeded random operation sequences for the API target.
+// Deterministic (fixed seeds, a fixed clock), so the checked-in corpora can be compared with a
+// fresh run (ctest fuzz.seed_corpus_is_current).
 //
 // Usage: kvlsm_fuzz_seed_corpus <output directory>   (scripts/make-fuzz-corpus runs it)
 #include <cstdio>
@@ -17,6 +17,10 @@
 
 #include "absl/strings/str_format.h"
 #include "db/filename.h"
+#include "dist/hint_store.h"
+#include "dist/membership_codec.h"
+#include "dist/messages.h"
+#include "dist/replica_store.h"
 #include "fuzz/fuzz_util.h"
 #include "kvlsm/comparator.h"
 #include "kvlsm/db.h"
@@ -28,9 +32,9 @@
 #include "kvlsm/env.h"
 #include "reliability/intercept_env.h"
 #include "reliability/workload.h"
-#include "testutil/test_plugins.h"
 #include "table/block.h"
 #include "table/format.h"
+#include "testutil/test_plugins.h"
 #include "util/coding.h"
 #include "wal/log_reader.h"
 
@@ -292,6 +296,77 @@ void AddDistSeeds(Corpus* corpus) {
   corpus->Add("dist_merkle_response", "entries", bytes);
 }
 
+// Node and membership messages, one or two of each type.
+void AddMessageSeeds(Corpus* corpus) {
+  DvvSet state;
+  Check(state.Put(Context(), "value", 1).status(), "put");
+  const std::vector<KeyState> entries = {KeyState{"alpha", state}, KeyState{"beta", DvvSet()}};
+  MerkleRequest merkle_request;
+  merkle_request.range = TokenRange{1, 1 << 30};
+  merkle_request.fanout = 4;
+  merkle_request.depth = 3;
+  merkle_request.level = 1;
+  merkle_request.nodes = {0};
+  MerkleResponse merkle_response;
+  merkle_response.level = 1;
+  merkle_response.hashes = {7, 8, 9};
+  const std::map<std::string, std::string> messages = {
+      {"read-request", EncodeMessage(ReadRequest{1, "key"})},
+      {"read-response", EncodeMessage(ReadResponse{2, absl::OkStatus(), state})},
+      {"read-response-error",
+       EncodeMessage(ReadResponse{3, absl::UnavailableError("replica down"), DvvSet()})},
+      {"write-request", EncodeMessage(WriteRequest{4, std::nullopt, "key", state})},
+      {"write-request-hint", EncodeMessage(WriteRequest{5, NodeId{9}, "key", state})},
+      {"write-response", EncodeMessage(WriteResponse{6, absl::OkStatus()})},
+      {"repair-write", EncodeMessage(RepairWrite{"key", state})},
+      {"stream-batch", EncodeMessage(StreamBatch{7, 1, true, entries})},
+      {"stream-ack", EncodeMessage(StreamAck{7, 1, absl::OkStatus()})},
+      {"merkle-request", EncodeMessage(MerkleRequestMessage{8, merkle_request})},
+      {"merkle-response",
+       EncodeMessage(MerkleResponseMessage{8, absl::OkStatus(), merkle_response})},
+      {"key-states-request", EncodeMessage(KeyStatesRequest{9, entries})},
+      {"key-states-response", EncodeMessage(KeyStatesResponse{9, entries})},
+      {"membership-ping",
+       EncodeMembershipMessage(MembershipMessage{
+           MembershipMessageType::kPing, 1, 0, {Member{2, MemberState::kSuspect, 3}}})},
+      {"membership-state",
+       EncodeMembershipMessage(MembershipMessage{
+           MembershipMessageType::kState,
+           0,
+           0,
+           {Member{1, MemberState::kAlive, 1}, Member{2, MemberState::kDown, 4}}})},
+  };
+  for (const auto& [name, bytes] : messages) corpus->Add("dist_messages", name, bytes);
+}
+
+// Hints as HintStore::Add stores them: records of id:u8 and a u16-prefixed value.
+void AddHintSeeds(Corpus* corpus) {
+  std::unique_ptr<Env> mem = NewMemEnv();
+  Options options;
+  options.env = mem.get();
+  options.create_if_missing = true;
+  auto db = DB::Open(options, "/db");
+  Check(db.status(), "opening the hint DB");
+  auto store = HintStore::Open(db->get(), WriteOptions(), HintStoreOptions(), 1000);
+  Check(store.status(), "opening the hint store");
+  DvvSet state;
+  Check(state.Put(Context(), "value", 1).status(), "put");
+  for (int i = 0; i < 3; ++i) {
+    Check((*store)->Add(10 + i % 2, absl::StrFormat("key%d", i % 2), state, 1000 + i), "add");
+  }
+  ReadOptions read;
+  read.lower_bound = std::string(1, key_space::kHint);
+  read.upper_bound = std::string(1, key_space::kHint + 1);
+  std::unique_ptr<Iterator> it = (*db)->NewIterator(read);
+  std::string records;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    records += it->key().back();
+    records += Prefixed16(it->value());
+  }
+  Check(it->status(), "reading hints");
+  corpus->Add("dist_hint_store", "three-hints", records);
+}
+
 }  // namespace
 }  // namespace kvlsm
 
@@ -305,6 +380,8 @@ int main(int argc, char** argv) {
   kvlsm::AddBuilderModeSeeds(&corpus);
   kvlsm::AddApiSeeds(&corpus);
   kvlsm::AddDistSeeds(&corpus);
+  kvlsm::AddMessageSeeds(&corpus);
+  kvlsm::AddHintSeeds(&corpus);
   corpus.Report();
   return 0;
 }

@@ -77,7 +77,7 @@ class VersionBuilder {
     for (const auto& [level, number] : edit.deleted_files) {
       FileList& files = version_->files_[level];
       auto it = std::find_if(files.begin(), files.end(),
-                             [number](const auto& f) { return f->number == number; });
+                             [n = number](const auto& f) { return f->number == n; });
       if (it == files.end()) {
         return absl::DataLossError(
             absl::StrFormat("version edit removes table %06d from level %d, which does not "
