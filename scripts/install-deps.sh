@@ -4,6 +4,8 @@
 #
 #   scripts/install-deps.sh              build + test dependencies
 #   scripts/install-deps.sh --bench-peers  also RocksDB, LevelDB and gnuplot for kvlsm-bench
+#   scripts/install-deps.sh --clang      also clang 14 and its sanitizer/libFuzzer runtimes
+#                                        (the fuzz and tsan presets)
 #
 # As root it runs apt-get itself; otherwise it prints the exact command to run and exits 1.
 set -euo pipefail
@@ -13,7 +15,8 @@ packages=(g++ cmake ninja-build pkg-config python3 libabsl-dev libzstd-dev libxx
 for arg in "$@"; do
   case "$arg" in
     --bench-peers) packages+=(librocksdb-dev libleveldb-dev gnuplot-nox) ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --clang) packages+=(clang libclang-rt-14-dev) ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done

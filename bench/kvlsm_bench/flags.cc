@@ -137,6 +137,8 @@ std::map<std::string, Setter, std::less<>> Setters(Flags* f) {
        }},
       {"repeats", [f](auto n, auto v) { return ParseInt(n, v, 1, 100, &f->repeats); }},
       {"settle_ms", [f](auto n, auto v) { return ParseInt(n, v, 0, 600'000, &f->settle_ms); }},
+      {"settle_stall_s",
+       [f](auto n, auto v) { return ParseInt(n, v, 1, 86'400, &f->settle_stall_s); }},
       {"settle_timeout_s",
        [f](auto n, auto v) { return ParseInt(n, v, 1, 86'400, &f->settle_timeout_s); }},
       {"json",
@@ -182,6 +184,8 @@ std::string FlagsHelp() {
       "(/tmp/kvlsm-bench)\n"
       "  --repeats=N            rounds of all engines per workload; the median is shown (1)\n"
       "  --settle_ms=N          quiet time that counts as settled (1000)\n"
+      "  --settle_stall_s=N     stop waiting when the engine reports pending work but its\n"
+      "                         directory has not changed for N s (60)\n"
       "  --settle_timeout_s=N   longest wait for an engine to settle (1800)\n"
       "  --json=FILE            write every run as JSON\n"
       "  --report=DIR           write DIR/report.md with SVG plots (gnuplot)\n"

@@ -31,6 +31,7 @@ struct Flags {
   std::string db_dir = "/tmp/kvlsm-bench";       // --db_dir: one fresh subdirectory per run
   int repeats = 1;                               // --repeats: rounds of every engine per workload
   int settle_ms = 1000;                          // --settle_ms: quiet time that counts as settled
+  int settle_stall_s = 60;                       // --settle_stall_s: busy, directory still
   int settle_timeout_s = 1800;                   // --settle_timeout_s: give up waiting after this
   std::string json_path;                         // --json=FILE
   std::string report_dir;                        // --report=DIR: report.md, data and SVG plots

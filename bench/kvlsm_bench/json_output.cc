@@ -108,6 +108,8 @@ void WriteRun(const RunResult& run, JsonWriter* json) {
   json->Number(run.settle_seconds);
   json->Key("settled");
   json->Bool(run.settled);
+  json->Key("settle_note");
+  json->String(run.settle_note);
   json->Key("note");
   json->String(run.note);
   json->EndObject();

@@ -44,7 +44,8 @@ struct RunResult {
   std::optional<uint64_t> peak_rss_bytes;  // VmHWM during the workload
   double load_seconds = 0;                 // loading the records before the workload (not measured)
   double settle_seconds = 0;               // settling after the workload (not in ops/s)
-  bool settled = true;                     // false: a settle ran into --settle_timeout_s
+  bool settled = true;                     // false: a settle ended on a limit (settle.h)
+  std::string settle_note;                 // which limit, when, why
   std::string note;
 };
 

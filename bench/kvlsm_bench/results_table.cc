@@ -60,8 +60,9 @@ Table ResultsTable(const BenchmarkResults& results) {
         table.notes.push_back(absl::StrFormat("%s on %s: %s", workload, engine.name, run->note));
       }
       if (!run->settled) {
-        table.notes.push_back(absl::StrFormat("%s on %s: did not settle within --settle_timeout_s",
-                                              workload, engine.name));
+        table.notes.push_back(
+            absl::StrFormat("%s on %s: did not settle: %s", workload, engine.name,
+                            run->settle_note.empty() ? "no reason recorded" : run->settle_note));
       }
       if (run->write_amp && run->write_amp_source == "wchar") {
         table.notes.push_back(absl::StrFormat(

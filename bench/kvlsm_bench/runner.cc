@@ -105,7 +105,17 @@ absl::StatusOr<RunResult> RunOne(const Flags& flags, const Workload& workload,
   result.workload = std::string(workload.name);
   result.engine = factory.name;
   result.round = round;
-  const SettleOptions settle{flags.settle_ms, flags.settle_timeout_s};
+  const SettleOptions settle{flags.settle_ms, flags.settle_stall_s * 1000, flags.settle_timeout_s};
+  // A settle that ended on a limit is said at once and marks the run.
+  auto note_settle = [&](const SettleOutcome& outcome, const char* phase) {
+    if (outcome.quiet) return;
+    result.settled = false;
+    const std::string note = absl::StrFormat("settling %s the workload: %s", phase, outcome.note);
+    progress << absl::StrFormat("  %-16s %-8s %s\n", workload.name, factory.name, note)
+             << std::flush;
+    if (!result.settle_note.empty()) result.settle_note += "; ";
+    result.settle_note += note;
+  };
   if (workload.needs_load) {
     progress << absl::StrFormat("  %-16s %-8s loading %d records\n", workload.name, factory.name,
                                 flags.num)
@@ -118,7 +128,7 @@ absl::StatusOr<RunResult> RunOne(const Flags& flags, const Workload& workload,
   }
   absl::StatusOr<SettleOutcome> settled = Settle(factory, options, settle, &engine);
   if (!settled.ok()) return Annotate(settled.status(), workload, factory, "settle before");
-  result.settled = settled->quiet;
+  note_settle(*settled, "before");
 
   absl::StatusOr<IoCounters> io_before = ReadIoCounters();
   if (!io_before.ok()) return io_before.status();
@@ -139,7 +149,7 @@ absl::StatusOr<RunResult> RunOne(const Flags& flags, const Workload& workload,
 
   settled = Settle(factory, options, settle, &engine);
   if (!settled.ok()) return Annotate(settled.status(), workload, factory, "settle after");
-  result.settled = result.settled && settled->quiet;
+  note_settle(*settled, "after");
   result.settle_seconds = settled->seconds;
   absl::StatusOr<IoCounters> io_after = ReadIoCounters();
   if (!io_after.ok()) return io_after.status();

@@ -35,27 +35,41 @@ absl::StatusOr<std::map<std::string, uintmax_t>> DirectoryState(const std::strin
   return state;
 }
 
-// Returns false on timeout.
-absl::StatusOr<bool> WaitQuiet(Engine* engine, const std::string& dir,
-                               const SettleOptions& settle) {
+// Waits until the engine is quiet. Returns an empty string when it is, else what ended
+// the wait.
+absl::StatusOr<std::string> WaitQuiet(Engine* engine, const std::string& dir,
+                                      const SettleOptions& settle) {
   const auto quiet = std::chrono::milliseconds(settle.quiet_ms);
+  const auto stall = std::chrono::milliseconds(settle.stall_ms);
   const auto poll =
       std::clamp(quiet / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(100));
   const Clock::time_point deadline = Clock::now() + std::chrono::seconds(settle.timeout_s);
   absl::StatusOr<std::map<std::string, uintmax_t>> last = DirectoryState(dir);
   if (!last.ok()) return last.status();
-  Clock::time_point unchanged_since = Clock::now();
+  Clock::time_point unchanged_since = Clock::now();  // the directory
+  Clock::time_point quiet_since = unchanged_since;   // the directory and the engine
   while (true) {
     std::this_thread::sleep_for(poll);
     absl::StatusOr<std::map<std::string, uintmax_t>> now = DirectoryState(dir);
     if (!now.ok()) return now.status();
-    if (*now != *last || !engine->BackgroundIdle()) {
+    const Clock::time_point at = Clock::now();
+    if (*now != *last) {
       last = std::move(now);
-      unchanged_since = Clock::now();
-    } else if (Clock::now() - unchanged_since >= quiet) {
-      return true;
+      unchanged_since = quiet_since = at;
+    } else if (!engine->BackgroundIdle()) {
+      quiet_since = at;
+      if (at - unchanged_since >= stall) {
+        return absl::StrFormat(
+            "still reported pending background work after its directory had not changed "
+            "for %.1f s",
+            settle.stall_ms / 1000.0);
+      }
+    } else if (at - quiet_since >= quiet) {
+      return std::string();
     }
-    if (Clock::now() >= deadline) return false;
+    if (at >= deadline) {
+      return absl::StrFormat("still busy after %d s (--settle_timeout_s)", settle.timeout_s);
+    }
   }
 }
 
@@ -65,16 +79,24 @@ absl::StatusOr<SettleOutcome> Settle(const EngineFactory& factory, const EngineO
                                      const SettleOptions& settle, std::unique_ptr<Engine>* engine) {
   const Clock::time_point start = Clock::now();
   SettleOutcome outcome;
-  absl::StatusOr<bool> quiet = WaitQuiet(engine->get(), options.dir, settle);
-  if (!quiet.ok()) return quiet.status();
-  outcome.quiet = *quiet;
+  auto wait = [&](const char* when) -> absl::Status {
+    absl::StatusOr<std::string> ended = WaitQuiet(engine->get(), options.dir, settle);
+    if (!ended.ok()) return ended.status();
+    if (!ended->empty()) {
+      outcome.quiet = false;
+      if (!outcome.note.empty()) outcome.note += "; ";
+      outcome.note += absl::StrFormat("%s (%s)", *ended, when);
+    }
+    return absl::OkStatus();
+  };
+  absl::Status s = wait("before the reopen");
+  if (!s.ok()) return s;
   engine->reset();
   absl::StatusOr<std::unique_ptr<Engine>> reopened = factory.open(options);
   if (!reopened.ok()) return reopened.status();
   *engine = *std::move(reopened);
-  quiet = WaitQuiet(engine->get(), options.dir, settle);
-  if (!quiet.ok()) return quiet.status();
-  outcome.quiet = outcome.quiet && *quiet;
+  s = wait("after the reopen");
+  if (!s.ok()) return s;
   ::sync();
   outcome.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return outcome;

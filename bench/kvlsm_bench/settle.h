@@ -4,7 +4,10 @@
 //
 //   1. wait until the engine is quiet: it reports no pending background work (when it can
 //      tell; LevelDB cannot) and its directory (file names and sizes, the info log aside)
-//      has not changed for `quiet_ms`;
+//      has not changed for `quiet_ms`. Two limits end a wait that is not quiet: the
+//      directory has not changed for `stall_ms` while the engine still reports pending work
+//      (RocksDB's universal compaction can report a pending compaction that it never
+//      runs), or the whole wait has lasted `timeout_s`. Either is reported, not hidden;
 //   2. close it and open it again, which writes the memtable out as a level-0 table in all
 //      three engines (each one replays its WAL into a table on open; LevelDB has no other
 //      way to flush), and leaves every block cache empty;
@@ -16,6 +19,7 @@
 #define KVLSM_BENCH_KVLSM_BENCH_SETTLE_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "engine.h"
@@ -24,13 +28,17 @@ namespace kvlsm::bench {
 
 struct SettleOptions {
   int quiet_ms = 1000;
+  int stall_ms = 60'000;
   int timeout_s = 1800;
 };
 
 struct SettleOutcome {
   double seconds = 0;
-  // False when a wait ran into the timeout (the engine was still busy).
+  // False when a wait ended on a limit; `note` then says which, e.g. "still reported
+  // pending background work after the directory had not changed for 60 s (before the
+  // reopen)".
   bool quiet = true;
+  std::string note;
 };
 
 // Settles *engine (opened by `factory` with `options`), replacing it with the reopened one.

@@ -29,11 +29,16 @@ TEST(FlagsTest, DefaultsRunEveryWorkloadOnEveryEngine) {
 }
 
 TEST(FlagsTest, ParsesEveryFlag) {
-  absl::StatusOr<Flags> flags = Parse(
-      {"--engines=kvlsm", "--benchmarks=readrandom,fillseq", "--num=5000", "--reads=70",
-       "--key_size=20", "--value_size=64", "--threads=3", "--seed=9", "--compression=zstd",
-       "--sync", "--cache_mb=8", "--bloom_bits=0", "--write_buffer_mb=4", "--db_dir=/x/y",
-       "--repeats=3", "--settle_ms=5", "--settle_timeout_s=9", "--json=/r.json", "--report=/rep"});
+  absl::StatusOr<Flags> flags = Parse({"--engines=kvlsm",     "--benchmarks=readrandom,fillseq",
+                                       "--num=5000",          "--reads=70",
+                                       "--key_size=20",       "--value_size=64",
+                                       "--threads=3",         "--seed=9",
+                                       "--compression=zstd",  "--sync",
+                                       "--cache_mb=8",        "--bloom_bits=0",
+                                       "--write_buffer_mb=4", "--db_dir=/x/y",
+                                       "--repeats=3",         "--settle_ms=5",
+                                       "--settle_stall_s=7",  "--settle_timeout_s=9",
+                                       "--json=/r.json",      "--report=/rep"});
   ASSERT_OK(flags);
   EXPECT_EQ(flags->engines, std::vector<std::string>{"kvlsm"});
   EXPECT_EQ(flags->benchmarks, (std::vector<std::string>{"readrandom", "fillseq"}));
@@ -51,6 +56,7 @@ TEST(FlagsTest, ParsesEveryFlag) {
   EXPECT_EQ(flags->db_dir, "/x/y");
   EXPECT_EQ(flags->repeats, 3);
   EXPECT_EQ(flags->settle_ms, 5);
+  EXPECT_EQ(flags->settle_stall_s, 7);
   EXPECT_EQ(flags->settle_timeout_s, 9);
   EXPECT_EQ(flags->json_path, "/r.json");
   EXPECT_EQ(flags->report_dir, "/rep");

@@ -17,6 +17,12 @@ absl::StatusOr<std::unique_ptr<Engine>> OpenBusyEngine(const EngineOptions&) {
   return std::make_unique<FakeEngine>(faults);
 }
 
+absl::StatusOr<std::unique_ptr<Engine>> OpenNeverIdleEngine(const EngineOptions&) {
+  FakeFaults faults;
+  faults.busy_polls = 1 << 30;
+  return std::make_unique<FakeEngine>(faults);
+}
+
 absl::StatusOr<std::unique_ptr<Engine>> OpenFailing(const EngineOptions& options) {
   return absl::UnavailableError("cannot reopen " + options.dir);
 }
@@ -36,6 +42,24 @@ TEST(SettleTest, WaitsForTheEngineThenReopensIt) {
   // The reopened engine was polled until it stopped saying it was busy.
   EXPECT_GT(static_cast<FakeEngine*>(engine.get())->polls(), 3);
   EXPECT_GE(outcome->seconds, 0.02);
+}
+
+// An engine that reports pending work forever while its directory stays as it is (as
+// RocksDB's universal compaction can) is settled after stall_ms, and the outcome says so.
+TEST(SettleTest, AStalledEngineEndsTheWaitAndIsReported) {
+  EngineOptions options;
+  options.dir = test::TempDir("settle_test_stall");
+  const EngineFactory factory{"never-idle", &OpenNeverIdleEngine};
+  std::unique_ptr<Engine> engine = *factory.open(options);
+  absl::StatusOr<SettleOutcome> outcome =
+      Settle(factory, options, {.quiet_ms = 10, .stall_ms = 50, .timeout_s = 60}, &engine);
+  ASSERT_OK(outcome);
+  EXPECT_FALSE(outcome->quiet);
+  EXPECT_NE(outcome->note.find("pending background work"), std::string::npos) << outcome->note;
+  EXPECT_NE(outcome->note.find("before the reopen"), std::string::npos) << outcome->note;
+  EXPECT_NE(outcome->note.find("after the reopen"), std::string::npos) << outcome->note;
+  EXPECT_LT(outcome->seconds, 30);
+  ASSERT_NE(engine.get(), nullptr);
 }
 
 TEST(SettleTest, AFailedReopenIsReturned) {
