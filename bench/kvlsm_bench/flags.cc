@@ -135,6 +135,7 @@ std::map<std::string, Setter, std::less<>> Setters(Flags* f) {
          f->db_dir = std::string(v);
          return absl::OkStatus();
        }},
+      {"reload", [f](auto n, auto v) { return ParseBool(n, v, &f->reload); }},
       {"repeats", [f](auto n, auto v) { return ParseInt(n, v, 1, 100, &f->repeats); }},
       {"settle_ms", [f](auto n, auto v) { return ParseInt(n, v, 0, 600'000, &f->settle_ms); }},
       {"settle_stall_s",
@@ -182,6 +183,8 @@ std::string FlagsHelp() {
       "  --write_buffer_mb=N    memtable size (64)\n"
       "  --db_dir=DIR           where <DIR>/<engine> is made afresh for every run "
       "(/tmp/kvlsm-bench)\n"
+      "  --reload               load the records afresh for every workload that needs them,\n"
+      "                         instead of copying a DB loaded and settled once per engine\n"
       "  --repeats=N            rounds of all engines per workload; the median is shown (1)\n"
       "  --settle_ms=N          quiet time that counts as settled (1000)\n"
       "  --settle_stall_s=N     stop waiting when the engine reports pending work but its\n"
@@ -215,11 +218,11 @@ absl::StatusOr<Flags> ParseFlags(int argc, const char* const* argv) {
       return absl::InvalidArgumentError(
           absl::StrFormat("unknown flag --%s (see --help)", std::string(name)));
     }
-    // A flag without a value: true for --sync, an error for the others.
+    // A flag without a value: true for the boolean flags, an error for the others.
     std::string_view value = "true";
     if (equals != std::string_view::npos) {
       value = arg.substr(equals + 1);
-    } else if (name != "sync") {
+    } else if (name != "sync" && name != "reload") {
       return absl::InvalidArgumentError(
           absl::StrFormat("--%s needs a value: --%s=...", std::string(name), std::string(name)));
     }

@@ -29,14 +29,15 @@ struct Flags {
   int bloom_bits = 10;                           // --bloom_bits: 0 disables the filters
   size_t write_buffer_mb = 64;                   // --write_buffer_mb
   std::string db_dir = "/tmp/kvlsm-bench";       // --db_dir: one fresh subdirectory per run
-  int repeats = 1;                               // --repeats: rounds of every engine per workload
-  int settle_ms = 1000;                          // --settle_ms: quiet time that counts as settled
-  int settle_stall_s = 60;                       // --settle_stall_s: busy, directory still
-  int settle_timeout_s = 1800;                   // --settle_timeout_s: give up waiting after this
-  std::string json_path;                         // --json=FILE
-  std::string report_dir;                        // --report=DIR: report.md, data and SVG plots
-  std::string perf_control;  // --perf_control=CTL_FIFO,ACK_FIFO (perf_control.h)
-  std::string command_line;  // the arguments, as given, for the report
+  bool reload = false;      // --reload: load the records for every workload, not once per engine
+  int repeats = 1;          // --repeats: rounds of every engine per workload
+  int settle_ms = 1000;     // --settle_ms: quiet time that counts as settled
+  int settle_stall_s = 60;  // --settle_stall_s: busy, directory still
+  int settle_timeout_s = 1800;  // --settle_timeout_s: give up waiting after this
+  std::string json_path;        // --json=FILE
+  std::string report_dir;       // --report=DIR: report.md, data and SVG plots
+  std::string perf_control;     // --perf_control=CTL_FIFO,ACK_FIFO (perf_control.h)
+  std::string command_line;     // the arguments, as given, for the report
   // --compaction=leveled|size-tiered: the tree shape every engine is asked to keep
   CompactionStyle compaction = CompactionStyle::kLeveled;
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <system_error>
 
 #include "absl/strings/str_format.h"
@@ -78,13 +79,89 @@ absl::Status Annotate(const absl::Status& s, const Workload& workload, const Eng
                                                 phase, s.message()));
 }
 
-// perf (when not null) samples only the workload itself.
+// An engine's DB with the records loaded and settled, closed: copied into a fresh
+// directory for each workload that needs the records (unless --reload).
+struct LoadedCopy {
+  std::string dir;
+  std::string settle_note;  // how its settling ended, when on a limit
+};
+
+// Loads the records into a fresh <db_dir>/<engine>.loaded and settles it.
+absl::StatusOr<LoadedCopy> MakeLoadedCopy(const Flags& flags, const EngineFactory& factory,
+                                          const KeyValueFormat& format, std::ostream& progress) {
+  LoadedCopy copy;
+  copy.dir = absl::StrFormat("%s/%s.loaded", flags.db_dir, factory.name);
+  absl::Status s = FreshDirectory(copy.dir);
+  if (!s.ok()) return s;
+  const EngineOptions options = OptionsFor(flags, copy.dir);
+  absl::StatusOr<std::unique_ptr<Engine>> engine = factory.open(options);
+  if (!engine.ok()) return engine.status();
+  progress << absl::StrFormat("  loading %d records into %s once\n", flags.num, copy.dir)
+           << std::flush;
+  const Clock::time_point start = Clock::now();
+  WorkloadContext context;
+  context.format = &format;
+  context.num = flags.num;
+  context.ops = flags.read_ops();
+  context.threads = flags.threads;
+  context.seed = flags.seed;
+  context.engine = engine->get();
+  s = LoadRecords(context);
+  if (!s.ok()) return s;
+  absl::StatusOr<SettleOutcome> settled =
+      Settle(factory, options,
+             {flags.settle_ms, flags.settle_stall_s * 1000, flags.settle_timeout_s}, &*engine);
+  if (!settled.ok()) return settled.status();
+  if (!settled->quiet) copy.settle_note = "settling the loaded copy: " + settled->note;
+  engine->reset();
+  progress << absl::StrFormat("  loaded and settled in %.1f s%s\n", SecondsSince(start),
+                              copy.settle_note.empty() ? "" : " (" + copy.settle_note + ")")
+           << std::flush;
+  return copy;
+}
+
+// Copies the files of `from` into the empty directory `to`.
+absl::Status CopyDirectory(const std::string& from, const std::string& to) {
+  std::error_code error;
+  std::filesystem::copy(from, to, std::filesystem::copy_options::recursive, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrFormat("cannot copy %s to %s: %s", from, to, error.message()));
+  }
+  return absl::OkStatus();
+}
+
+// perf (when not null) samples only the workload itself. `loaded` holds each engine's
+// loaded copy, made on first use.
 absl::StatusOr<RunResult> RunOne(const Flags& flags, const Workload& workload,
                                  const EngineFactory& factory, int round, PerfControl* perf,
+                                 std::map<std::string, LoadedCopy>* loaded,
                                  std::vector<EngineRecord>* engines, std::ostream& progress) {
   const std::string dir = absl::StrFormat("%s/%s", flags.db_dir, factory.name);
   absl::Status s = FreshDirectory(dir);
   if (!s.ok()) return s;
+  const KeyValueFormat format(flags.key_size, flags.value_size, flags.seed);
+  RunResult result;
+  result.workload = std::string(workload.name);
+  result.engine = factory.name;
+  result.round = round;
+  const bool copy_loaded = workload.needs_load && !flags.reload;
+  if (copy_loaded) {
+    auto it = loaded->find(factory.name);
+    if (it == loaded->end()) {
+      absl::StatusOr<LoadedCopy> made = MakeLoadedCopy(flags, factory, format, progress);
+      if (!made.ok()) return Annotate(made.status(), workload, factory, "load");
+      it = loaded->emplace(factory.name, *std::move(made)).first;
+    }
+    const Clock::time_point start = Clock::now();
+    s = CopyDirectory(it->second.dir, dir);
+    if (!s.ok()) return Annotate(s, workload, factory, "copy of the loaded DB");
+    result.load_seconds = SecondsSince(start);
+    if (!it->second.settle_note.empty()) {
+      result.settled = false;
+      result.settle_note = it->second.settle_note;
+    }
+  }
   const EngineOptions options = OptionsFor(flags, dir);
   absl::StatusOr<std::unique_ptr<Engine>> opened = factory.open(options);
   if (!opened.ok()) return Annotate(opened.status(), workload, factory, "open");
@@ -93,7 +170,6 @@ absl::StatusOr<RunResult> RunOne(const Flags& flags, const Workload& workload,
   for (const EngineRecord& record : *engines) known = known || record.name == factory.name;
   if (!known) engines->push_back({factory.name, engine->Settings()});
 
-  const KeyValueFormat format(flags.key_size, flags.value_size, flags.seed);
   WorkloadContext context;
   context.format = &format;
   context.num = flags.num;
@@ -101,10 +177,6 @@ absl::StatusOr<RunResult> RunOne(const Flags& flags, const Workload& workload,
   context.threads = flags.threads;
   context.seed = flags.seed;
 
-  RunResult result;
-  result.workload = std::string(workload.name);
-  result.engine = factory.name;
-  result.round = round;
   const SettleOptions settle{flags.settle_ms, flags.settle_stall_s * 1000, flags.settle_timeout_s};
   // A settle that ended on a limit is said at once and marks the run.
   auto note_settle = [&](const SettleOutcome& outcome, const char* phase) {
@@ -116,7 +188,7 @@ absl::StatusOr<RunResult> RunOne(const Flags& flags, const Workload& workload,
     if (!result.settle_note.empty()) result.settle_note += "; ";
     result.settle_note += note;
   };
-  if (workload.needs_load) {
+  if (workload.needs_load && !copy_loaded) {
     progress << absl::StrFormat("  %-16s %-8s loading %d records\n", workload.name, factory.name,
                                 flags.num)
              << std::flush;
@@ -200,6 +272,15 @@ absl::StatusOr<BenchmarkResults> RunBenchmarks(const Flags& flags, std::ostream&
   const size_t total =
       flags.benchmarks.size() * flags.engines.size() * static_cast<size_t>(flags.repeats);
   size_t done = 0;
+  std::map<std::string, LoadedCopy> loaded;
+  // The loaded copies go when the run ends, with or without an error.
+  struct RemoveCopies {
+    std::map<std::string, LoadedCopy>* loaded;
+    ~RemoveCopies() {
+      std::error_code ignored;
+      for (const auto& [engine, copy] : *loaded) std::filesystem::remove_all(copy.dir, ignored);
+    }
+  } remove_copies{&loaded};
   for (const std::string& name : flags.benchmarks) {
     const Workload& workload = *FindWorkload(name);
     for (int round = 0; round < flags.repeats; ++round) {
@@ -207,8 +288,8 @@ absl::StatusOr<BenchmarkResults> RunBenchmarks(const Flags& flags, std::ostream&
         const EngineFactory& factory = *FindEngine(engine_name);
         progress << absl::StrFormat("[%d/%d] %s on %s\n", ++done, total, name, engine_name)
                  << std::flush;
-        absl::StatusOr<RunResult> run =
-            RunOne(flags, workload, factory, round, perf.get(), &results.engines, progress);
+        absl::StatusOr<RunResult> run = RunOne(flags, workload, factory, round, perf.get(), &loaded,
+                                               &results.engines, progress);
         if (!run.ok()) return run.status();
         progress << absl::StrFormat("  %-16s %-8s %12.0f ops/s  p99 %.1f us%s\n", name, engine_name,
                                     run->ops_per_sec, run->p99_us,

@@ -1,8 +1,11 @@
 // The run loop of kvlsm-bench. For each workload, for each round, each engine in turn
 // (A B C A B C ...):
 //
-//   1. a fresh DB directory <db_dir>/<engine>, the engine opened on it;
-//   2. the records loaded when the workload needs them (LoadRecords; not measured);
+//   1. a fresh DB directory <db_dir>/<engine>; when the workload needs the records, the
+//      files of a DB loaded with them (LoadRecords) and settled once per engine, kept in
+//      <db_dir>/<engine>.loaded for the whole run, are copied into it (--reload: the
+//      records are loaded afresh instead, after step 2; neither is measured);
+//   2. the engine opened on it;
 //   3. settled (settle.h), the process's write counters read and its peak RSS reset;
 //   4. the workload, timed;
 //   5. settled again, so that the flushes and compactions the workload caused are counted

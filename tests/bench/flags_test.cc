@@ -25,20 +25,32 @@ TEST(FlagsTest, DefaultsRunEveryWorkloadOnEveryEngine) {
   EXPECT_EQ(flags->value_size, 100u);
   EXPECT_EQ(flags->read_ops(), flags->num);
   EXPECT_FALSE(flags->sync);
+  EXPECT_FALSE(flags->reload);
   EXPECT_EQ(flags->compaction, CompactionStyle::kLeveled);
 }
 
 TEST(FlagsTest, ParsesEveryFlag) {
-  absl::StatusOr<Flags> flags = Parse({"--engines=kvlsm",     "--benchmarks=readrandom,fillseq",
-                                       "--num=5000",          "--reads=70",
-                                       "--key_size=20",       "--value_size=64",
-                                       "--threads=3",         "--seed=9",
-                                       "--compression=zstd",  "--sync",
-                                       "--cache_mb=8",        "--bloom_bits=0",
-                                       "--write_buffer_mb=4", "--db_dir=/x/y",
-                                       "--repeats=3",         "--settle_ms=5",
-                                       "--settle_stall_s=7",  "--settle_timeout_s=9",
-                                       "--json=/r.json",      "--report=/rep"});
+  absl::StatusOr<Flags> flags = Parse({"--engines=kvlsm",
+                                       "--benchmarks=readrandom,fillseq",
+                                       "--num=5000",
+                                       "--reads=70",
+                                       "--key_size=20",
+                                       "--value_size=64",
+                                       "--threads=3",
+                                       "--seed=9",
+                                       "--compression=zstd",
+                                       "--sync",
+                                       "--cache_mb=8",
+                                       "--bloom_bits=0",
+                                       "--write_buffer_mb=4",
+                                       "--db_dir=/x/y",
+                                       "--repeats=3",
+                                       "--settle_ms=5",
+                                       "--settle_stall_s=7",
+                                       "--settle_timeout_s=9",
+                                       "--json=/r.json",
+                                       "--report=/rep",
+                                       "--reload"});
   ASSERT_OK(flags);
   EXPECT_EQ(flags->engines, std::vector<std::string>{"kvlsm"});
   EXPECT_EQ(flags->benchmarks, (std::vector<std::string>{"readrandom", "fillseq"}));
@@ -50,6 +62,7 @@ TEST(FlagsTest, ParsesEveryFlag) {
   EXPECT_EQ(flags->seed, 9u);
   EXPECT_EQ(flags->compression, Compression::kZstd);
   EXPECT_TRUE(flags->sync);
+  EXPECT_TRUE(flags->reload);
   EXPECT_EQ(flags->cache_mb, 8u);
   EXPECT_EQ(flags->bloom_bits, 0);
   EXPECT_EQ(flags->write_buffer_mb, 4u);

@@ -4,7 +4,8 @@
 kvlsm-bench checks every value it reads against the value it wrote and exits non-zero on
 the first wrong, missing or unexpected one; this script runs it, then checks that the
 stdout table, the --json file and the --report directory hold a sane result for every
-(workload, engine) pair. It runs every workload a second time with
+(workload, engine) pair. It runs two workloads again with --reload (records loaded for each workload, not
+copied from a DB loaded once per engine), and every workload a second time with
 --compaction=size-tiered on kvlsm and RocksDB (when compiled in), checks that LevelDB says
 it runs leveled instead, and that an unknown --compaction value is a usage error (exit 2).
 
@@ -53,6 +54,10 @@ def run_bench(bench, work, engines, workloads, extra=()):
     for workload in workloads:
         if workload not in run.stdout:
             fail("the stdout table has no row for " + workload)
+    # Each run's directory and each engine's loaded copy are gone.
+    left = os.listdir(os.path.join(work, "db"))
+    if left:
+        fail("%s left %s in --db_dir" % (" ".join(command), left))
 
     with open(json_path) as f:
         results = json.load(f)
@@ -115,6 +120,11 @@ def main():
         with open(os.path.join(report, plot)) as f:
             if "<svg" not in f.read():
                 fail(plot + " is not an SVG")
+
+    # The workloads that read loaded records again, each loading them afresh (--reload)
+    # instead of copying a DB loaded once per engine.
+    run_bench(bench, os.path.join(work, "reload"), engines, ["readrandom", "deleterandom"],
+              ["--reload"])
 
     # Every workload again on the engines that have size-tiered compaction.
     tiered = [e for e in engines if e in SIZE_TIERED]
