@@ -47,6 +47,21 @@ EngineOptions OptionsFor(const Flags& flags, const std::string& dir) {
   return options;
 }
 
+// A workload's context, the engine aside.
+WorkloadContext ContextFor(const Flags& flags, const KeyValueFormat& format) {
+  WorkloadContext context;
+  context.format = &format;
+  context.num = flags.num;
+  context.ops = flags.read_ops();
+  context.threads = flags.threads;
+  context.seed = flags.seed;
+  return context;
+}
+
+SettleOptions SettleOptionsFor(const Flags& flags) {
+  return {flags.settle_ms, flags.settle_stall_s * 1000, flags.settle_timeout_s};
+}
+
 // Fills the write- and space-amplification fields of *result.
 void Amplification(const IoCounters& before, const IoCounters& after, uint64_t disk_bytes,
                    RunResult* result) {
@@ -99,18 +114,12 @@ absl::StatusOr<LoadedCopy> MakeLoadedCopy(const Flags& flags, const EngineFactor
   progress << absl::StrFormat("  loading %d records into %s once\n", flags.num, copy.dir)
            << std::flush;
   const Clock::time_point start = Clock::now();
-  WorkloadContext context;
-  context.format = &format;
-  context.num = flags.num;
-  context.ops = flags.read_ops();
-  context.threads = flags.threads;
-  context.seed = flags.seed;
+  WorkloadContext context = ContextFor(flags, format);
   context.engine = engine->get();
   s = LoadRecords(context);
   if (!s.ok()) return s;
   absl::StatusOr<SettleOutcome> settled =
-      Settle(factory, options,
-             {flags.settle_ms, flags.settle_stall_s * 1000, flags.settle_timeout_s}, &*engine);
+      Settle(factory, options, SettleOptionsFor(flags), &*engine);
   if (!settled.ok()) return settled.status();
   if (!settled->quiet) copy.settle_note = "settling the loaded copy: " + settled->note;
   engine->reset();
@@ -170,14 +179,8 @@ absl::StatusOr<RunResult> RunOne(const Flags& flags, const Workload& workload,
   for (const EngineRecord& record : *engines) known = known || record.name == factory.name;
   if (!known) engines->push_back({factory.name, engine->Settings()});
 
-  WorkloadContext context;
-  context.format = &format;
-  context.num = flags.num;
-  context.ops = flags.read_ops();
-  context.threads = flags.threads;
-  context.seed = flags.seed;
-
-  const SettleOptions settle{flags.settle_ms, flags.settle_stall_s * 1000, flags.settle_timeout_s};
+  WorkloadContext context = ContextFor(flags, format);
+  const SettleOptions settle = SettleOptionsFor(flags);
   // A settle that ended on a limit is said at once and marks the run.
   auto note_settle = [&](const SettleOutcome& outcome, const char* phase) {
     if (outcome.quiet) return;
