@@ -90,7 +90,9 @@ TEST(MergingIteratorTest, RandomMovesMatchTheSortedUnion) {
       }
       ASSERT_OK(it->status());
       ASSERT_EQ(it->Valid(), pos < all.size()) << "step " << step;
-      if (pos < all.size()) ASSERT_EQ(it->key(), all[pos]) << "step " << step;
+      if (pos < all.size()) {
+        ASSERT_EQ(it->key(), all[pos]) << "step " << step;
+      }
     }
   }
 }
