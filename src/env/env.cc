@@ -118,7 +118,7 @@ std::string NormalizePath(std::string_view path) {
     if (i > 0) result += '/';
     result.append(parts[i].data(), parts[i].size());
   }
-  if (result.empty()) result = ".";
+  if (result.empty()) return ".";
   return result;
 }
 
