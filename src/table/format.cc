@@ -68,7 +68,8 @@ absl::StatusOr<BlockContents> FinishBlock(std::string_view stored, std::unique_p
       if (dctx.context == nullptr) {
         return absl::ResourceExhaustedError("cannot allocate a zstd decompression context");
       }
-      auto buffer = std::make_unique<char[]>(size == 0 ? 1 : size);
+      // Not zeroed: output of any other length than `size` is refused below.
+      auto buffer = std::make_unique_for_overwrite<char[]>(size == 0 ? 1 : size);
       const size_t r =
           ZSTD_decompressDCtx(dctx.context, buffer.get(), size, payload.data(), payload.size());
       if (ZSTD_isError(r) || r != size) {
@@ -175,7 +176,8 @@ absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const Bloc
     return BlockError(file_name, handle, "impossible block size");
   }
   const size_t n = static_cast<size_t>(handle.size) + kBlockTrailerSize;
-  auto buffer = std::make_unique<char[]>(n);
+  // Not zeroed (a hot path): a read that does not fill all n bytes is refused below.
+  auto buffer = std::make_unique_for_overwrite<char[]>(n);
   std::string_view result;
   absl::Status s = file->Read(handle.offset, n, &result, buffer.get());
   if (!s.ok()) return s;
