@@ -128,22 +128,6 @@ class StringRandomAccessFile final : public RandomAccessFile {
   const std::string contents_;
 };
 
-// A WritableFile appending to a string the caller owns.
-class StringWritableFile final : public WritableFile {
- public:
-  explicit StringWritableFile(std::string* contents) : contents_(contents) {}
-  absl::Status Append(std::string_view data) override {
-    contents_->append(data);
-    return absl::OkStatus();
-  }
-  absl::Status Flush() override { return absl::OkStatus(); }
-  absl::Status Sync() override { return absl::OkStatus(); }
-  absl::Status Close() override { return absl::OkStatus(); }
-
- private:
-  std::string* const contents_;
-};
-
 // Appends the encoding of `value`, whichever encoder its type has: a void or Status
 // EncodeTo(std::string*), or a StatusOr<std::string> Encode().
 template <typename T>

@@ -28,6 +28,7 @@
 #include "table/format.h"
 #include "table/table_builder.h"
 #include "table/table_reader.h"
+#include "testutil/string_file.h"
 #include "util/coding.h"
 #include "util/hash.h"
 
@@ -166,7 +167,7 @@ void CheckBuiltTable(FuzzInput* in) {
   }
 
   std::string sst, idx;
-  kvlsm::fuzz::StringWritableFile sst_file(&sst), idx_file(&idx);
+  kvlsm::test::StringWritableFile sst_file(&sst), idx_file(&idx);
   kvlsm::TableBuilder builder(options, &sst_file, &idx_file);
   for (const auto& [key, value] : entries) builder.Add(key, value);
   FUZZ_CHECK_OK(builder.Finish());

@@ -26,6 +26,7 @@
 #include "table/table_builder.h"
 #include "table/table_properties.h"
 #include "table/table_reader.h"
+#include "testutil/string_file.h"
 #include "testutil/testutil.h"
 #include "util/coding.h"
 #include "util/hash.h"
@@ -37,21 +38,6 @@ inline constexpr char kDataName[] = "/db/000007.sst";
 inline constexpr char kIndexName[] = "/db/000007.idx";
 
 // ---- Test doubles ------------------------------------------------------------------
-
-class StringSink final : public WritableFile {
- public:
-  explicit StringSink(std::string* contents) : contents_(contents) {}
-  absl::Status Append(std::string_view data) override {
-    contents_->append(data.data(), data.size());
-    return absl::OkStatus();
-  }
-  absl::Status Flush() override { return absl::OkStatus(); }
-  absl::Status Sync() override { return absl::OkStatus(); }
-  absl::Status Close() override { return absl::OkStatus(); }
-
- private:
-  std::string* const contents_;
-};
 
 class StringSource final : public RandomAccessFile {
  public:
@@ -201,8 +187,8 @@ struct Harness {
 
   TablePair Build(const TableBuilderOptions& options, const Model& model) {
     TablePair pair;
-    StringSink data(&pair.data);
-    StringSink index(&pair.index);
+    test::StringWritableFile data(&pair.data);
+    test::StringWritableFile index(&pair.index);
     TableBuilder builder(options, &data, &index);
     for (const auto& [k, v] : model) builder.Add(k, v);
     EXPECT_TRUE(builder.Finish().ok()) << builder.status();

@@ -94,7 +94,7 @@ TEST(TableTest, EmptyTableOpensAndHoldsNothing) {
 TEST(TableTest, OutOfOrderOrMalformedKeysAreRejected) {
   Harness h;
   std::string data, index;
-  StringSink d(&data), i(&index);
+  test::StringWritableFile d(&data), i(&index);
   TableBuilder builder(h.BuilderOptions(), &d, &i);
   builder.Add(IKey("b", 5), "1");
   builder.Add(IKey("b", 5), "again");
