@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "fuzz/fuzz_util.h"
 #include "kvlsm/comparator.h"
 #include "table/block.h"

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
-#include "db/filename.h"
+#include "base/filename.h"
 #include "dist/hint_store.h"
 #include "dist/membership_codec.h"
 #include "dist/messages.h"

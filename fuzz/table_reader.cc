@@ -20,8 +20,8 @@
 #include <utility>
 #include <vector>
 
-#include "db/dbformat.h"
-#include "db/get_context.h"
+#include "base/dbformat.h"
+#include "base/get_context.h"
 #include "fuzz/fuzz_util.h"
 #include "kvlsm/comparator.h"
 #include "kvlsm/filter_policy.h"

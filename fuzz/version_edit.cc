@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "db/version_edit.h"
+#include "manifest/version_edit.h"
 #include "fuzz/fuzz_util.h"
 #include "kvlsm/db.h"
 #include "kvlsm/env.h"

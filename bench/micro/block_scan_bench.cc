@@ -9,7 +9,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/comparator.h"
 #include "table/block.h"
 #include "table/block_builder.h"

@@ -14,8 +14,8 @@
 
 #include <benchmark/benchmark.h>
 
-#include "db/dbformat.h"
-#include "db/get_context.h"
+#include "base/dbformat.h"
+#include "base/get_context.h"
 #include "kvlsm/comparator.h"
 #include "memtable/memtable.h"
 #include "util/coding.h"

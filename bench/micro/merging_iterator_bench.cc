@@ -11,7 +11,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/comparator.h"
 #include "memtable/memtable.h"
 #include "table/merging_iterator.h"

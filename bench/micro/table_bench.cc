@@ -13,8 +13,8 @@
 
 #include <benchmark/benchmark.h>
 
-#include "db/dbformat.h"
-#include "db/get_context.h"
+#include "base/dbformat.h"
+#include "base/get_context.h"
 #include "kvlsm/cache.h"
 #include "kvlsm/comparator.h"
 #include "kvlsm/env.h"

@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/iterator.h"
 #include "kvlsm/merge_operator.h"
 

@@ -4,9 +4,9 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
-#include "db/filename.h"
-#include "db/level_iterator.h"
-#include "db/table_cache.h"
+#include "base/filename.h"
+#include "manifest/level_iterator.h"
+#include "cache/table_cache.h"
 #include "table/merging_iterator.h"
 #include "util/rate_limiter.h"
 

@@ -25,8 +25,8 @@
 
 #include "absl/status/statusor.h"
 #include "compaction/compaction_iterator.h"
-#include "db/table_file_builder.h"
-#include "db/version_set.h"
+#include "compaction/table_file_writer.h"
+#include "manifest/version_set.h"
 
 namespace kvlsm {
 

@@ -35,12 +35,12 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "db/compaction_stats.h"
-#include "db/dbformat.h"
+#include "compaction/compaction_stats.h"
+#include "base/dbformat.h"
 #include "db/snapshot_list.h"
-#include "db/table_file_builder.h"
-#include "db/table_cache.h"
-#include "db/version_set.h"
+#include "compaction/table_file_writer.h"
+#include "cache/table_cache.h"
+#include "manifest/version_set.h"
 #include "kvlsm/db.h"
 #include "kvlsm/env.h"
 #include "util/mutex.h"

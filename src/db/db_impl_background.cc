@@ -8,10 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "compaction/compaction_job.h"
-#include "db/compaction_setup.h"
+#include "compaction/compaction_setup.h"
 #include "db/db_impl.h"
-#include "db/filename.h"
-#include "db/version_edit.h"
+#include "base/filename.h"
+#include "manifest/version_edit.h"
 
 namespace kvlsm {
 

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "db/get_context.h"
+#include "base/get_context.h"
 
 namespace kvlsm {
 namespace {

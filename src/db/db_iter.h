@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/iterator.h"
 #include "kvlsm/merge_operator.h"
 

@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "db/snapshot_list.h"
-#include "db/table_cache.h"
-#include "db/version_set.h"
+#include "cache/table_cache.h"
+#include "manifest/version_set.h"
 #include "db/wal_replay.h"
 #include "kvlsm/db.h"
 #include "util/mutex.h"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "db/filename.h"
+#include "base/filename.h"
 #include "kvlsm/comparator.h"
 
 namespace kvlsm {

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "db/dbformat.h"
-#include "db/table_cache.h"
+#include "base/dbformat.h"
+#include "cache/table_cache.h"
 #include "db/wal_replay.h"
 #include "kvlsm/options.h"
 

@@ -1,7 +1,7 @@
 // DestroyDB (include/kvlsm/db.h): removes a closed DB's files.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "db/filename.h"
+#include "base/filename.h"
 #include "kvlsm/db.h"
 #include "kvlsm/env.h"
 

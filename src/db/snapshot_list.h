@@ -7,7 +7,7 @@
 #include <list>
 #include <vector>
 
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/db.h"
 
 namespace kvlsm {

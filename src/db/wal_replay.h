@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/env.h"
 #include "kvlsm/options.h"
 

@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/write_batch.h"
 
 namespace kvlsm {

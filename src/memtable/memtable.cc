@@ -8,7 +8,7 @@
 #include <cstring>
 #include <string>
 
-#include "db/get_context.h"
+#include "base/get_context.h"
 #include "util/coding.h"
 
 namespace kvlsm {

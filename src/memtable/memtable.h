@@ -24,7 +24,7 @@
 #include <memory>
 #include <string_view>
 
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/iterator.h"
 #include "memtable/arena.h"
 #include "memtable/skiplist.h"

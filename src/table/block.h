@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/comparator.h"
 #include "kvlsm/iterator.h"
 #include "table/format.h"

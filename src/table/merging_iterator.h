@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/iterator.h"
 
 namespace kvlsm {

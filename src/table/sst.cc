@@ -9,8 +9,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
-#include "db/dbformat.h"
-#include "db/filename.h"
+#include "base/dbformat.h"
+#include "base/filename.h"
 #include "kvlsm/comparator.h"
 #include "kvlsm/env.h"
 #include "table/table_builder.h"

@@ -18,7 +18,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/compression.h"
 #include "kvlsm/env.h"
 #include "kvlsm/filter_policy.h"

@@ -5,7 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "util/coding.h"
 
 namespace kvlsm {

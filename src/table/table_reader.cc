@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
-#include "db/get_context.h"
+#include "base/get_context.h"
 #include "util/coding.h"
 
 namespace kvlsm {

@@ -25,7 +25,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/cache.h"
 #include "kvlsm/env.h"
 #include "kvlsm/filter_policy.h"

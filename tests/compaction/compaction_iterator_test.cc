@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "memtable/memtable.h"
 #include "testutil/test_plugins.h"
 #include "testutil/testutil.h"

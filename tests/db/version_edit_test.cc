@@ -1,10 +1,10 @@
-#include "db/version_edit.h"
+#include "manifest/version_edit.h"
 
 #include <string>
 
 #include <gtest/gtest.h>
 
-#include "db/filename.h"
+#include "base/filename.h"
 #include "testutil/testutil.h"
 #include "util/coding.h"
 

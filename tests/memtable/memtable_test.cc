@@ -13,8 +13,8 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-#include "db/dbformat.h"
-#include "db/get_context.h"
+#include "base/dbformat.h"
+#include "base/get_context.h"
 #include "kvlsm/comparator.h"
 #include "kvlsm/merge_operator.h"
 #include "testutil/testutil.h"

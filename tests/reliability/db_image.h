@@ -12,8 +12,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
-#include "db/filename.h"
-#include "db/version_edit.h"
+#include "base/filename.h"
+#include "manifest/version_edit.h"
 #include "kvlsm/env.h"
 #include "wal/log_reader.h"
 

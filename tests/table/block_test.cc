@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/comparator.h"
 #include "kvlsm/env.h"
 #include "table/block.h"

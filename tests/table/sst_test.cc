@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/comparator.h"
 #include "kvlsm/env.h"
 #include "table/table_builder.h"

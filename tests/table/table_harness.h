@@ -15,8 +15,8 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-#include "db/dbformat.h"
-#include "db/get_context.h"
+#include "base/dbformat.h"
+#include "base/get_context.h"
 #include "kvlsm/cache.h"
 #include "kvlsm/comparator.h"
 #include "kvlsm/filter_policy.h"

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 
 namespace kvlsm::tools {
 namespace {

@@ -5,7 +5,7 @@
 #include <tuple>
 
 #include "absl/strings/str_format.h"
-#include "db/filename.h"
+#include "base/filename.h"
 
 namespace kvlsm::tools {
 namespace {

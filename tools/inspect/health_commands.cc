@@ -13,7 +13,7 @@
 #include "common/progress_bar.h"
 #include "common/report.h"
 #include "common/table_check.h"
-#include "db/filename.h"
+#include "base/filename.h"
 #include "inspect/manifest_reader.h"
 
 namespace kvlsm::tools {

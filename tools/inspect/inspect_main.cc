@@ -9,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "common/command_line.h"
 #include "common/exit_code.h"
-#include "db/filename.h"
+#include "base/filename.h"
 #include "inspect/data_commands.h"
 #include "inspect/health_commands.h"
 #include "inspect/structure_commands.h"

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
-#include "db/filename.h"
+#include "base/filename.h"
 #include "db/write_batch_internal.h"
 #include "wal/log_reader.h"
 

@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
-#include "db/dbformat.h"
-#include "db/filename.h"
+#include "base/dbformat.h"
+#include "base/filename.h"
 #include "kvlsm/comparator.h"
 
 namespace kvlsm::tools {

@@ -13,7 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "db/version_edit.h"
+#include "manifest/version_edit.h"
 #include "inspect/log_file.h"
 #include "kvlsm/env.h"
 

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_format.h"
 #include "common/report.h"
-#include "db/filename.h"
+#include "base/filename.h"
 #include "db/write_batch_internal.h"
 #include "inspect/db_files.h"
 #include "inspect/manifest_reader.h"

@@ -9,7 +9,7 @@
 #include "common/progress_bar.h"
 #include "common/report.h"
 #include "common/table_check.h"
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/comparator.h"
 #include "kvlsm/sst.h"
 #include "table/block.h"

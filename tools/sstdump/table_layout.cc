@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/comparator.h"
 #include "table/block.h"
 

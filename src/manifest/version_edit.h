@@ -6,8 +6,8 @@
 // a retired tag stays reserved. A tag this build does not know makes decoding fail with
 // DataLoss, because ignoring a field could silently lose state; a newer kvlsm that adds a
 // field must also raise kManifestFormatVersion.
-#ifndef KVLSM_DB_VERSION_EDIT_H_
-#define KVLSM_DB_VERSION_EDIT_H_
+#ifndef KVLSM_MANIFEST_VERSION_EDIT_H_
+#define KVLSM_MANIFEST_VERSION_EDIT_H_
 
 #include <cstdint>
 #include <optional>
@@ -17,7 +17,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "db/dbformat.h"
+#include "base/dbformat.h"
+#include "base/file_meta_data.h"
 
 namespace kvlsm {
 
@@ -37,26 +38,6 @@ enum class VersionEditTag : uint32_t {
 
 // Number of levels in the tree. Persisted (levels appear in kNewFile records).
 inline constexpr int kNumLevels = 7;
-
-// What the MANIFEST records about one table (a .sst/.idx pair). Encoded, inside the
-// length prefix of a kNewFile field, as varints in this order: number, data_size,
-// index_size, smallest (length-prefixed internal key), largest (likewise),
-// smallest_seqno, largest_seqno, num_entries, num_deletions, creation_time. A decoder
-// ignores bytes after the fields it knows, so a newer build may append fields.
-struct FileMetaData {
-  uint64_t number = 0;
-  uint64_t data_size = 0;   // Bytes of the .sst.
-  uint64_t index_size = 0;  // Bytes of the .idx.
-  std::string smallest;     // Internal keys.
-  std::string largest;
-  SequenceNumber smallest_seqno = 0;
-  SequenceNumber largest_seqno = 0;
-  uint64_t num_entries = 0;
-  uint64_t num_deletions = 0;
-  uint64_t creation_time = 0;  // Seconds since the Unix epoch.
-
-  uint64_t total_size() const { return data_size + index_size; }
-};
 
 struct VersionEdit {
   std::optional<uint32_t> format_version;
@@ -82,4 +63,4 @@ struct VersionEdit {
 
 }  // namespace kvlsm
 
-#endif  // KVLSM_DB_VERSION_EDIT_H_
+#endif  // KVLSM_MANIFEST_VERSION_EDIT_H_

@@ -1,4 +1,4 @@
-#include "db/version_edit.h"
+#include "manifest/version_edit.h"
 
 #include "absl/strings/str_cat.h"
 #include "util/coding.h"

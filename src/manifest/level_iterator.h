@@ -2,13 +2,13 @@
 // disjoint and sorted. It opens one table at a time, as the position moves into it.
 //
 // Thread safety: like any Iterator, one thread at a time.
-#ifndef KVLSM_DB_LEVEL_ITERATOR_H_
-#define KVLSM_DB_LEVEL_ITERATOR_H_
+#ifndef KVLSM_MANIFEST_LEVEL_ITERATOR_H_
+#define KVLSM_MANIFEST_LEVEL_ITERATOR_H_
 
 #include <memory>
 
-#include "db/dbformat.h"
-#include "db/version_set.h"
+#include "base/dbformat.h"
+#include "manifest/version_set.h"
 #include "kvlsm/iterator.h"
 #include "kvlsm/options.h"
 
@@ -24,4 +24,4 @@ std::unique_ptr<Iterator> NewLevelIterator(const ReadOptions& options,
 
 }  // namespace kvlsm
 
-#endif  // KVLSM_DB_LEVEL_ITERATOR_H_
+#endif  // KVLSM_MANIFEST_LEVEL_ITERATOR_H_

@@ -1,13 +1,13 @@
-#include "db/version_set.h"
+#include "manifest/version_set.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "db/filename.h"
-#include "db/get_context.h"
-#include "db/level_iterator.h"
-#include "db/table_cache.h"
+#include "base/filename.h"
+#include "base/get_context.h"
+#include "manifest/level_iterator.h"
+#include "cache/table_cache.h"
 #include "kvlsm/comparator.h"
 #include "kvlsm/merge_operator.h"
 #include "wal/log_reader.h"

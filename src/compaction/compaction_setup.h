@@ -3,8 +3,8 @@
 //
 // Thread safety: functions of their arguments; the caller holds the DB mutex while the
 // Version's tables are being marked (being_compacted, running).
-#ifndef KVLSM_DB_COMPACTION_SETUP_H_
-#define KVLSM_DB_COMPACTION_SETUP_H_
+#ifndef KVLSM_COMPACTION_COMPACTION_SETUP_H_
+#define KVLSM_COMPACTION_COMPACTION_SETUP_H_
 
 #include <cstdint>
 #include <set>
@@ -12,7 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "compaction/compaction_job.h"
-#include "db/version_set.h"
+#include "manifest/version_set.h"
 #include "kvlsm/compaction_policy.h"
 
 namespace kvlsm {
@@ -34,4 +34,4 @@ RunningCompaction DescribeRunning(const CompactionSpec& spec, const Comparator* 
 
 }  // namespace kvlsm
 
-#endif  // KVLSM_DB_COMPACTION_SETUP_H_
+#endif  // KVLSM_COMPACTION_COMPACTION_SETUP_H_

@@ -1,4 +1,4 @@
-#include "db/compaction_setup.h"
+#include "compaction/compaction_setup.h"
 
 #include <algorithm>
 

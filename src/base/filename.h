@@ -8,8 +8,8 @@
 //   LOCK, LOG, LOG.old the process lock and the info log
 //
 // File numbers come from one counter per DB, so every number names one file (pair).
-#ifndef KVLSM_DB_FILENAME_H_
-#define KVLSM_DB_FILENAME_H_
+#ifndef KVLSM_BASE_FILENAME_H_
+#define KVLSM_BASE_FILENAME_H_
 
 #include <cstdint>
 #include <string>
@@ -42,4 +42,4 @@ absl::Status SetCurrentFile(Env* env, std::string_view dbname, uint64_t manifest
 
 }  // namespace kvlsm
 
-#endif  // KVLSM_DB_FILENAME_H_
+#endif  // KVLSM_BASE_FILENAME_H_

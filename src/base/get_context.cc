@@ -1,4 +1,4 @@
-#include "db/get_context.h"
+#include "base/get_context.h"
 
 #include <algorithm>
 #include <optional>

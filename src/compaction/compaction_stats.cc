@@ -1,4 +1,4 @@
-#include "db/compaction_stats.h"
+#include "compaction/compaction_stats.h"
 
 #include "absl/strings/str_format.h"
 

@@ -12,8 +12,8 @@
 //
 // Thread safety: Version is immutable and safe to share. VersionSet is not synchronized;
 // DBImpl calls it with its mutex held.
-#ifndef KVLSM_DB_VERSION_SET_H_
-#define KVLSM_DB_VERSION_SET_H_
+#ifndef KVLSM_MANIFEST_VERSION_SET_H_
+#define KVLSM_MANIFEST_VERSION_SET_H_
 
 #include <cstdint>
 #include <memory>
@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "db/dbformat.h"
-#include "db/version_edit.h"
+#include "base/dbformat.h"
+#include "manifest/version_edit.h"
 #include "kvlsm/env.h"
 #include "kvlsm/iterator.h"
 #include "kvlsm/options.h"
@@ -117,4 +117,4 @@ class VersionSet {
 
 }  // namespace kvlsm
 
-#endif  // KVLSM_DB_VERSION_SET_H_
+#endif  // KVLSM_MANIFEST_VERSION_SET_H_

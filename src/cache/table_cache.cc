@@ -1,7 +1,7 @@
-#include "db/table_cache.h"
+#include "cache/table_cache.h"
 
 #include "absl/strings/str_format.h"
-#include "db/filename.h"
+#include "base/filename.h"
 #include "table/table_reader.h"
 #include "util/coding.h"
 

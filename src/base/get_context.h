@@ -7,15 +7,15 @@
 // collected operands through the MergeOperator.
 //
 // Thread safety: a GetContext belongs to one lookup on one thread.
-#ifndef KVLSM_DB_GET_CONTEXT_H_
-#define KVLSM_DB_GET_CONTEXT_H_
+#ifndef KVLSM_BASE_GET_CONTEXT_H_
+#define KVLSM_BASE_GET_CONTEXT_H_
 
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "db/dbformat.h"
+#include "base/dbformat.h"
 #include "kvlsm/merge_operator.h"
 
 namespace kvlsm {
@@ -53,4 +53,4 @@ class GetContext {
 
 }  // namespace kvlsm
 
-#endif  // KVLSM_DB_GET_CONTEXT_H_
+#endif  // KVLSM_BASE_GET_CONTEXT_H_

@@ -1,8 +1,8 @@
-#include "db/level_iterator.h"
+#include "manifest/level_iterator.h"
 
 #include <algorithm>
 
-#include "db/table_cache.h"
+#include "cache/table_cache.h"
 
 namespace kvlsm {
 namespace {

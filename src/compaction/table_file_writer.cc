@@ -1,6 +1,6 @@
-#include "db/table_file_builder.h"
+#include "compaction/table_file_writer.h"
 
-#include "db/filename.h"
+#include "base/filename.h"
 
 namespace kvlsm {
 

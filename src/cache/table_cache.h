@@ -5,8 +5,8 @@
 // memory pinned by the open readers is reported as kvlsm.index-and-filter-memory.
 //
 // Thread safety: every method may be called concurrently.
-#ifndef KVLSM_DB_TABLE_CACHE_H_
-#define KVLSM_DB_TABLE_CACHE_H_
+#ifndef KVLSM_CACHE_TABLE_CACHE_H_
+#define KVLSM_CACHE_TABLE_CACHE_H_
 
 #include <atomic>
 #include <cstdint>
@@ -14,8 +14,8 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "db/dbformat.h"
-#include "db/version_edit.h"
+#include "base/dbformat.h"
+#include "base/file_meta_data.h"
 #include "kvlsm/cache.h"
 #include "kvlsm/env.h"
 #include "kvlsm/filter_policy.h"
@@ -80,4 +80,4 @@ class TableCache {
 
 }  // namespace kvlsm
 
-#endif  // KVLSM_DB_TABLE_CACHE_H_
+#endif  // KVLSM_CACHE_TABLE_CACHE_H_

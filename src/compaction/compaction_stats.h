@@ -5,15 +5,15 @@
 // byte that entered it from above; for level 0, per byte flushed).
 //
 // Thread safety: not synchronized; DBImpl guards it with its mutex.
-#ifndef KVLSM_DB_COMPACTION_STATS_H_
-#define KVLSM_DB_COMPACTION_STATS_H_
+#ifndef KVLSM_COMPACTION_COMPACTION_STATS_H_
+#define KVLSM_COMPACTION_COMPACTION_STATS_H_
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "compaction/compaction_job.h"
-#include "db/version_set.h"
+#include "manifest/version_set.h"
 
 namespace kvlsm {
 
@@ -51,4 +51,4 @@ class CompactionStats {
 
 }  // namespace kvlsm
 
-#endif  // KVLSM_DB_COMPACTION_STATS_H_
+#endif  // KVLSM_COMPACTION_COMPACTION_STATS_H_

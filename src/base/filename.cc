@@ -1,4 +1,4 @@
-#include "db/filename.h"
+#include "base/filename.h"
 
 #include <cctype>
 

@@ -3,15 +3,15 @@
 // a sorted stream (a memtable, at flush) as one pair.
 //
 // Thread safety: plain objects and functions; used without the DB mutex.
-#ifndef KVLSM_DB_TABLE_FILE_BUILDER_H_
-#define KVLSM_DB_TABLE_FILE_BUILDER_H_
+#ifndef KVLSM_COMPACTION_TABLE_FILE_WRITER_H_
+#define KVLSM_COMPACTION_TABLE_FILE_WRITER_H_
 
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "compaction/compaction_iterator.h"
-#include "db/version_edit.h"
+#include "manifest/version_edit.h"
 #include "kvlsm/env.h"
 #include "kvlsm/iterator.h"
 #include "table/table_builder.h"
@@ -76,4 +76,4 @@ absl::Status BuildTable(const BuildTableOptions& options, Iterator* iter,
 
 }  // namespace kvlsm
 
-#endif  // KVLSM_DB_TABLE_FILE_BUILDER_H_
+#endif  // KVLSM_COMPACTION_TABLE_FILE_WRITER_H_

@@ -6,8 +6,8 @@
 // descending, then type descending, so the newest version of a key comes first. A
 // snapshot is a sequence number: a read at snapshot s sees, for each key, the newest entry
 // with sequence <= s.
-#ifndef KVLSM_DB_DBFORMAT_H_
-#define KVLSM_DB_DBFORMAT_H_
+#ifndef KVLSM_BASE_DBFORMAT_H_
+#define KVLSM_BASE_DBFORMAT_H_
 
 #include <cstdint>
 #include <string>
@@ -91,4 +91,4 @@ class InternalKeyComparator {
 
 }  // namespace kvlsm
 
-#endif  // KVLSM_DB_DBFORMAT_H_
+#endif  // KVLSM_BASE_DBFORMAT_H_
