@@ -2,8 +2,9 @@
 # Installs the Debian 12 packages kvlsm needs to build and test, and only those that are
 # missing. Safe to run any number of times: when everything is present it calls nothing.
 #
-#   scripts/install-deps.sh              build + test dependencies
-#   scripts/install-deps.sh --bench-peers  also RocksDB, LevelDB and gnuplot for kvlsm-bench
+#   scripts/install-deps.sh              build + test dependencies (gnuplot included: the
+#                                        kvlsm-bench smoke test checks the report's plots)
+#   scripts/install-deps.sh --bench-peers  also RocksDB and LevelDB for kvlsm-bench
 #   scripts/install-deps.sh --clang      also clang 14 and its sanitizer/libFuzzer runtimes
 #                                        (the fuzz and tsan presets)
 #
@@ -11,10 +12,10 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config python3 libabsl-dev libzstd-dev libxxhash-dev
-          libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libasio-dev)
+          libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libasio-dev gnuplot-nox)
 for arg in "$@"; do
   case "$arg" in
-    --bench-peers) packages+=(librocksdb-dev libleveldb-dev gnuplot-nox) ;;
+    --bench-peers) packages+=(librocksdb-dev libleveldb-dev) ;;
     --clang) packages+=(clang libclang-rt-14-dev) ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
