@@ -57,24 +57,30 @@ class DBImpl final : public DB {
   DBImpl(const Options& options, const std::string& dbname);
   ~DBImpl() override;
 
+  // Open and recovery (db_impl_open.cc).
   // Locks the directory, creates or recovers the DB. Called once, by DB::Open.
   absl::Status OpenDB();
+  absl::Status Resume() override;
 
+  // The write path (db_impl_write.cc).
   absl::Status Put(const WriteOptions& options, std::string_view key,
                    std::string_view value) override;
   absl::Status Delete(const WriteOptions& options, std::string_view key) override;
   absl::Status Merge(const WriteOptions& options, std::string_view key,
                      std::string_view operand) override;
   absl::Status Write(const WriteOptions& options, WriteBatch* batch) override;
+
+  // The read path (db_impl_read.cc).
   absl::Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
   const Snapshot* GetSnapshot() override;
   void ReleaseSnapshot(const Snapshot* snapshot) override;
+  std::optional<std::string> GetProperty(std::string_view name) override;
+
+  // Flush and compaction (db_impl_background.cc).
   absl::Status Flush() override;
   absl::Status CompactRange(std::optional<std::string_view> begin,
                             std::optional<std::string_view> end) override;
-  std::optional<std::string> GetProperty(std::string_view name) override;
-  absl::Status Resume() override;
 
   // For tests: returns once no flush or compaction is running or due (or the DB is
   // read-only), so that the tree and the files on disk stay as they are until the next
@@ -82,7 +88,18 @@ class DBImpl final : public DB {
   absl::Status TEST_WaitForBackgroundWork();
 
  private:
-  struct Writer;
+  // A caller of WriteImpl (or Resume) waiting in writers_ for its turn.
+  struct Writer {
+    Writer(WriteBatch* b, bool s, Mutex* mu) : batch(b), sync(s), cv(mu) {}
+    WriteBatch* const batch;  // Null: seal the memtable (Flush).
+    const bool sync;
+    bool done = false;
+    absl::Status status;
+    CondVar cv;
+  };
+
+  // Prefixes a status's message with context, keeping its code.
+  static absl::Status Annotate(const absl::Status& s, std::string_view context);
 
   // Creates the files of a new, empty DB.
   absl::Status NewDB();

@@ -1,11 +1,87 @@
-// DBImpl::GetProperty and the kvlsm.stats text (the properties are listed in
-// include/kvlsm/db.h). The rest of DBImpl is in db_impl.cc.
+// DBImpl's read path: Get, NewIterator and snapshots, served through a ReadView
+// (db/read_view.h) of the memtables and Version, and GetProperty with the kvlsm.stats text
+// (the properties are listed in include/kvlsm/db.h).
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "db/db_impl.h"
 #include "memtable/memtable.h"
 
 namespace kvlsm {
+
+absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string* value) {
+  if (value == nullptr) return absl::InvalidArgumentError("DB::Get: value is null");
+  SequenceNumber sequence;
+  std::shared_ptr<const ReadState> state;
+  {
+    MutexLock l(&mu_);
+    sequence = options.snapshot != nullptr
+                   ? static_cast<const SnapshotImpl*>(options.snapshot)->sequence()
+                   : last_sequence_;
+    state = read_state_;
+  }
+  GetContext ctx(options_.merge_operator.get(), key, value);
+  if (!state->mem->Get(key, sequence, &ctx)) {
+    bool done = false;
+    for (const auto& imm : state->imm) {
+      if ((done = imm.mem->Get(key, sequence, &ctx))) break;
+    }
+    if (!done) {
+      absl::Status s = state->version->Get(options, key, sequence, &ctx);
+      if (!s.ok()) ctx.SetError(s);
+    }
+  }
+  return ctx.Finish();
+}
+
+std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
+  if (options.lower_bound && options.upper_bound &&
+      options_.comparator->Compare(*options.lower_bound, *options.upper_bound) > 0) {
+    return NewErrorIterator(absl::InvalidArgumentError(
+        "DB::NewIterator: ReadOptions::lower_bound is above upper_bound"));
+  }
+  DBIterOptions iter_options;
+  std::shared_ptr<const ReadState> state;
+  {
+    MutexLock l(&mu_);
+    iter_options.sequence = options.snapshot != nullptr
+                                ? static_cast<const SnapshotImpl*>(options.snapshot)->sequence()
+                                : last_sequence_;
+    state = read_state_;
+  }
+  std::vector<std::unique_ptr<Iterator>> children;
+  children.push_back(state->mem->NewIterator());
+  for (const auto& imm : state->imm) children.push_back(imm.mem->NewIterator());
+  state->version->AddIterators(options, &children);
+  iter_options.user_comparator = options_.comparator;
+  iter_options.merge_operator = options_.merge_operator.get();
+  iter_options.lower_bound = options.lower_bound;
+  iter_options.upper_bound = options.upper_bound;
+  // When the iterator lets go of its Version, the tables only it kept alive can go: the
+  // background thread sweeps them.
+  iter_options.pinned.push_back(
+      std::shared_ptr<const void>(state.get(), [this, state](const void*) mutable {
+        MutexLock l(&mu_);
+        if (state->version != read_state_->version) {
+          obsolete_files_pending_ = true;
+          bg_cv_.SignalAll();
+        }
+        state.reset();  // Under mu_: the sweep must not find it alive.
+      }));
+  return NewDBIterator(std::move(iter_options),
+                       NewMergingIterator(&internal_comparator_, std::move(children)));
+}
+
+const Snapshot* DBImpl::GetSnapshot() {
+  MutexLock l(&mu_);
+  return snapshots_.New(last_sequence_);
+}
+
+void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
+  MutexLock l(&mu_);
+  snapshots_.Delete(static_cast<const SnapshotImpl*>(snapshot));
+}
 
 std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
   if (name == "kvlsm.stats" || name == "kvlsm.estimate-pending-compaction-bytes") {
