@@ -33,6 +33,7 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
       internal_comparator_(options_.comparator),
       table_cache_(std::make_unique<TableCache>(
           MakeTableCacheOptions(options_, dbname_, index_dir_, &internal_comparator_))),
+      read_context_{&options_, &internal_comparator_, table_cache_.get()},
       versions_(std::make_unique<VersionSet>(dbname_, &options_, table_cache_.get(),
                                              &internal_comparator_)) {
   if (options_.compaction_rate_limit > 0) {
