@@ -4,7 +4,8 @@
 // writer, the writer queue, snapshots, counters and the background error. The active
 // memtable is written by one thread at a time (the write-group leader, which holds the
 // leader role but not mu_ while it writes) and read lock-free by everyone else. Readers
-// copy the memtable pointers and the last sequence under mu_ and then work unlocked.
+// copy the memtable pointers and the last sequence under mu_ (a ReadView, db/read_view.h)
+// and then work unlocked.
 //
 // Write path (group commit): a writer enqueues itself; the writer at the head of the
 // queue becomes the leader, takes the batches of the writers queued behind it, appends
@@ -37,6 +38,7 @@
 #include "absl/base/thread_annotations.h"
 #include "compaction/compaction_stats.h"
 #include "base/dbformat.h"
+#include "db/read_view.h"
 #include "db/snapshot_list.h"
 #include "compaction/table_file_writer.h"
 #include "cache/table_cache.h"
@@ -57,24 +59,30 @@ class DBImpl final : public DB {
   DBImpl(const Options& options, const std::string& dbname);
   ~DBImpl() override;
 
+  // Open and recovery (db_impl_open.cc).
   // Locks the directory, creates or recovers the DB. Called once, by DB::Open.
   absl::Status OpenDB();
+  absl::Status Resume() override;
 
+  // The write path (db_impl_write.cc).
   absl::Status Put(const WriteOptions& options, std::string_view key,
                    std::string_view value) override;
   absl::Status Delete(const WriteOptions& options, std::string_view key) override;
   absl::Status Merge(const WriteOptions& options, std::string_view key,
                      std::string_view operand) override;
   absl::Status Write(const WriteOptions& options, WriteBatch* batch) override;
+
+  // The read path (db_impl_read.cc).
   absl::Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
   const Snapshot* GetSnapshot() override;
   void ReleaseSnapshot(const Snapshot* snapshot) override;
+  std::optional<std::string> GetProperty(std::string_view name) override;
+
+  // Flush and compaction (db_impl_background.cc).
   absl::Status Flush() override;
   absl::Status CompactRange(std::optional<std::string_view> begin,
                             std::optional<std::string_view> end) override;
-  std::optional<std::string> GetProperty(std::string_view name) override;
-  absl::Status Resume() override;
 
   // For tests: returns once no flush or compaction is running or due (or the DB is
   // read-only), so that the tree and the files on disk stay as they are until the next
@@ -82,7 +90,18 @@ class DBImpl final : public DB {
   absl::Status TEST_WaitForBackgroundWork();
 
  private:
-  struct Writer;
+  // A caller of WriteImpl (or Resume) waiting in writers_ for its turn.
+  struct Writer {
+    Writer(WriteBatch* b, bool s, Mutex* mu) : batch(b), sync(s), cv(mu) {}
+    WriteBatch* const batch;  // Null: seal the memtable (Flush).
+    const bool sync;
+    bool done = false;
+    absl::Status status;
+    CondVar cv;
+  };
+
+  // Prefixes a status's message with context, keeping its code.
+  static absl::Status Annotate(const absl::Status& s, std::string_view context);
 
   // Creates the files of a new, empty DB.
   absl::Status NewDB();
@@ -132,6 +151,10 @@ class DBImpl final : public DB {
   absl::Status RecoverFromBackgroundError() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Removes files no Version, pending output or live WAL needs.
   void DeleteObsoleteFiles() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // What a read sees now: read_state_ at last_sequence_.
+  ReadView View() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return ReadView(read_context_, read_state_, last_sequence_);
+  }
   // kvlsm.stats, given the policy's view of the current Version.
   std::string StatsString(uint64_t pending_compaction_bytes, const std::vector<double>& scores)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -144,31 +167,20 @@ class DBImpl final : public DB {
   Env* const env_;
   const InternalKeyComparator internal_comparator_;
   std::unique_ptr<TableCache> table_cache_;
+  const ReadContext read_context_;
 
   // Set during OpenDB, constant afterwards.
   std::unique_ptr<FileLock> db_lock_;
   std::shared_ptr<Logger> info_log_;
-
-  // A sealed memtable and the WAL that starts after it: once it is flushed, WALs
-  // numbered below next_log_number hold nothing live.
-  struct SealedMemTable {
-    std::shared_ptr<MemTable> mem;
-    uint64_t next_log_number = 0;
-  };
-  // What a reader needs, replaced as a whole (copy-on-write) when a memtable is sealed
-  // or flushed, so that a read copies one pointer under mu_.
-  struct ReadState {
-    std::shared_ptr<MemTable> mem;    // The active memtable.
-    std::vector<SealedMemTable> imm;  // Sealed memtables, newest first.
-    std::shared_ptr<const Version> version;
-  };
 
   mutable Mutex mu_;
   CondVar bg_cv_{&mu_};  // Signalled when background work is queued or completes.
   std::unique_ptr<VersionSet> versions_ ABSL_GUARDED_BY(mu_);
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
   WriteBatch group_batch_ ABSL_GUARDED_BY(mu_);  // Scratch for BuildBatchGroup.
-  // Replaced only under mu_, by the write-group leader or the flush.
+  // What a reader needs (db/read_view.h), replaced as a whole (copy-on-write) when a
+  // memtable is sealed or flushed, so that a read copies one pointer under mu_. Replaced
+  // only under mu_, by the write-group leader or the flush.
   std::shared_ptr<const ReadState> read_state_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<LogWriter> log_ ABSL_GUARDED_BY(mu_);
   uint64_t log_number_ ABSL_GUARDED_BY(mu_) = 0;  // Of the active WAL.

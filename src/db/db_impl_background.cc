@@ -1,7 +1,8 @@
-// DBImpl's background work: the loop the background threads run (obsolete files, flushes,
-// compactions), picking a compaction through the policy and running it (a drop, a
-// trivial move or a merge by the compaction job), and deleting the files no live Version
-// needs. The rest of DBImpl is in db_impl.cc.
+// DBImpl's background work, flush and compaction together: the loop the background
+// threads run (obsolete files, flushes, compactions), writing a memtable as a level-0
+// table and publishing it, DB::Flush and DB::CompactRange, picking a compaction through
+// the policy and running it (a drop, a trivial move or a merge by the compaction job),
+// and deleting the files no live Version needs. Open and Resume are in db_impl_open.cc.
 #include <algorithm>
 #include <utility>
 
@@ -11,9 +12,160 @@
 #include "compaction/compaction_setup.h"
 #include "db/db_impl.h"
 #include "base/filename.h"
+#include "compaction/manual_compaction.h"
+#include "compaction/table_file_writer.h"
 #include "manifest/version_edit.h"
+#include "memtable/memtable.h"
 
 namespace kvlsm {
+
+BuildTableOptions DBImpl::TableBuildOptions() const {
+  BuildTableOptions build;
+  build.env = env_;
+  build.dbname = dbname_;
+  build.index_dir = index_dir_;
+  build.table.comparator = &internal_comparator_;
+  build.table.filter_policy = options_.filter_policy.get();
+  build.table.block_size = options_.block_size;
+  build.table.block_restart_interval = options_.block_restart_interval;
+  build.table.compression = options_.compression;
+  build.table.zstd_level = options_.zstd_level;
+  return build;
+}
+
+absl::Status DBImpl::WriteLevel0Table(const MemTable& mem, FileMetaData* meta) {
+  pending_outputs_.insert(meta->number);
+  BuildTableOptions build = TableBuildOptions();
+  build.table.creation_time = env_->NowUnixSeconds();
+  std::unique_ptr<Iterator> iter = mem.NewIterator();
+  // Drop the versions no snapshot can see; keep tombstones (older tables may hold the key).
+  CompactionIteratorOptions keep;
+  keep.user_comparator = options_.comparator;
+  keep.merge_operator = options_.merge_operator.get();
+  keep.snapshots = snapshots_.Sequences();
+  keep.key_may_exist_below = [](std::string_view) { return true; };
+  const uint64_t start = env_->NowMicros();
+  mu_.Unlock();
+  absl::Status s = BuildTable(build, iter.get(), std::move(keep), meta);
+  iter.reset();
+  // Open the new table at once: it proves the table readable before the MANIFEST names
+  // it, and its index and filter are wanted by the next read anyway.
+  if (s.ok() && meta->data_size > 0) s = table_cache_->Open(*meta);
+  mu_.Lock();
+  if (!s.ok() || meta->data_size == 0) pending_outputs_.erase(meta->number);
+  if (s.ok()) {
+    ++stats_.flushes;
+    stats_.flush_bytes += meta->total_size();
+    compaction_stats_.AddFlush(meta->total_size(), env_->NowMicros() - start);
+  }
+  return s;
+}
+
+absl::Status DBImpl::FlushOldestMemTable() {
+  const SealedMemTable oldest = read_state_->imm.back();
+  FileMetaData meta;
+  meta.number = versions_->NewFileNumber();
+  absl::Status s = WriteLevel0Table(*oldest.mem, &meta);
+  if (!s.ok()) return Annotate(s, "flush");
+  VersionEdit edit;
+  if (meta.data_size > 0) edit.AddFile(0, meta);
+  edit.log_number = oldest.next_log_number;  // Older WALs hold nothing live now.
+  auto next = std::make_shared<ReadState>(*read_state_);
+  next->imm.pop_back();
+  s = ApplyEdit(&edit, "a flush");
+  pending_outputs_.erase(meta.number);
+  if (!s.ok()) return s;
+  next->version = read_state_->version;
+  read_state_ = std::move(next);
+  Log(absl::StrFormat("flushed memtable to table %06d: %d entries, %d bytes", meta.number,
+                      meta.num_entries, meta.total_size()));
+  DeleteObsoleteFiles();
+  return absl::OkStatus();
+}
+
+void DBImpl::InstallVersion() {
+  auto next = std::make_shared<ReadState>(*read_state_);
+  next->version = versions_->current();
+  read_state_ = std::move(next);
+  compaction_may_have_work_ = true;
+}
+
+absl::Status DBImpl::ApplyEdit(VersionEdit* edit, std::string_view what) {
+  absl::Status s = versions_->LogAndApply(edit, last_sequence_);
+  if (!s.ok()) {
+    for (const auto& [level, meta] : edit->new_files) unrecorded_tables_.insert(meta.number);
+    return Annotate(s, absl::StrFormat("writing the MANIFEST after %s", what));
+  }
+  unrecorded_tables_.clear();
+  InstallVersion();
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::Flush() {
+  absl::Status s = WriteImpl(WriteOptions{.sync = true}, nullptr);
+  if (!s.ok()) return s;
+  // Wait until every memtable sealed so far is a table.
+  MutexLock l(&mu_);
+  while (!read_state_->imm.empty() && background_error_.ok()) bg_cv_.Wait();
+  return background_error_;
+}
+
+absl::Status DBImpl::CompactRange(std::optional<std::string_view> begin,
+                                  std::optional<std::string_view> end) {
+  if (begin && end && options_.comparator->Compare(*begin, *end) > 0) {
+    return absl::InvalidArgumentError("DB::CompactRange: begin is above end");
+  }
+  absl::Status s = Flush();
+  if (!s.ok()) return s;
+  const std::optional<uint64_t> file_size = options_.compaction_policy->ManualCompactionFileSize();
+  if (!file_size) return absl::OkStatus();  // The policy never rewrites tables.
+
+  const ManualCompactionRange range{begin, end};
+  MutexLock l(&mu_);
+  bool bottom_rewritten = false;
+  for (int level = 0; level < kNumLevels;) {
+    if (!background_error_.ok()) return background_error_;
+    std::shared_ptr<const Version> version = versions_->current();
+    const CompactionPicture picture = MakePicture(*version);
+    const std::optional<CompactionPick> pick =
+        PickManualCompactionStep(picture, range, level, bottom_rewritten, *file_size);
+    if (!pick) {
+      ++level;
+      bottom_rewritten = false;
+      continue;
+    }
+    if (!CheckCompactionPick(picture, *pick).ok()) {
+      // Only tables busy in a background compaction can stand in the way (the step is
+      // built by the rules): wait for it, without holding on to tables it may retire.
+      version.reset();
+      bg_cv_.Wait();
+      continue;
+    }
+    s = RunCompaction(version, *pick);
+    version.reset();  // Else its tables count as live.
+    DeleteObsoleteFiles();
+    if (!s.ok()) {
+      compaction_stats_.AddFailure();
+      SetBackgroundError(s, "compaction");
+      return background_error_;
+    }
+    bg_cv_.SignalAll();
+    if (pick->output_level == level) break;  // The deepest level, rewritten in place.
+    level = pick->output_level;
+    bottom_rewritten = true;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::TEST_WaitForBackgroundWork() {
+  MutexLock l(&mu_);
+  while (background_error_.ok() &&
+         (!read_state_->imm.empty() || flush_running_ || picking_ ||
+          !running_compactions_.empty() || compaction_may_have_work_ || obsolete_files_pending_)) {
+    bg_cv_.Wait();
+  }
+  return background_error_;
+}
 
 void DBImpl::BackgroundLoop() {
   MutexLock l(&mu_);

@@ -5,14 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "db/db_iter.h"
-#include "db/db_setup.h"
 #include "base/filename.h"
-#include "base/get_context.h"
-#include "kvlsm/comparator.h"
-#include "kvlsm/merge_operator.h"
+#include "db/db_setup.h"
 #include "memtable/memtable.h"
-#include "table/merging_iterator.h"
 
 namespace kvlsm {
 namespace {
@@ -36,7 +31,8 @@ DBReadOnly::DBReadOnly(const Options& options, const std::string& dbname)
       index_dir_(options_.index_path.empty() ? dbname : options_.index_path),
       internal_comparator_(options_.comparator),
       table_cache_(std::make_unique<TableCache>(
-          MakeTableCacheOptions(options_, dbname_, index_dir_, &internal_comparator_))) {}
+          MakeTableCacheOptions(options_, dbname_, index_dir_, &internal_comparator_))),
+      read_context_{&options_, &internal_comparator_, table_cache_.get()} {}
 
 DBReadOnly::~DBReadOnly() = default;
 
@@ -94,10 +90,19 @@ absl::Status DBReadOnly::LoadOnce() {
   auto replay = ReplayWals(replay_options, *logs);
   if (!replay.ok()) return replay.status();
 
-  memtables_.assign(replay->memtables.rbegin(), replay->memtables.rend());
+  auto state = std::make_shared<ReadState>();
+  // ReplayWals returns the memtables oldest first.
+  for (auto it = replay->memtables.rbegin(); it != replay->memtables.rend(); ++it) {
+    if (state->mem == nullptr) {
+      state->mem = *it;
+    } else {
+      state->imm.push_back(SealedMemTable{*it, 0});
+    }
+  }
+  state->version = versions_->current();
+  state_ = std::move(state);
   replay->memtables.clear();
   replay_ = *std::move(replay);
-  version_ = versions_->current();
   last_sequence_ = std::max(last_sequence, replay_.max_sequence);
   num_logs_ = logs->size();
   return absl::OkStatus();
@@ -127,119 +132,52 @@ absl::Status DBReadOnly::CompactRange(std::optional<std::string_view>,
   return RefuseWrite("CompactRange");
 }
 
-SequenceNumber DBReadOnly::ReadSequence(const ReadOptions& options) const {
-  return options.snapshot != nullptr
-             ? static_cast<const SnapshotImpl*>(options.snapshot)->sequence()
-             : last_sequence_;
-}
-
 absl::Status DBReadOnly::Get(const ReadOptions& options, std::string_view key, std::string* value) {
-  if (value == nullptr) return absl::InvalidArgumentError("DB::Get: value is null");
-  const SequenceNumber sequence = ReadSequence(options);
-  GetContext ctx(options_.merge_operator.get(), key, value);
-  const bool in_memory = std::any_of(memtables_.begin(), memtables_.end(), [&](const auto& mem) {
-    return mem->Get(key, sequence, &ctx);
-  });
-  if (!in_memory) {
-    absl::Status s = version_->Get(options, key, sequence, &ctx);
-    if (!s.ok()) ctx.SetError(s);
-  }
-  return ctx.Finish();
+  return View().Get(options, key, value);
 }
 
 std::unique_ptr<Iterator> DBReadOnly::NewIterator(const ReadOptions& options) {
-  if (options.lower_bound && options.upper_bound &&
-      options_.comparator->Compare(*options.lower_bound, *options.upper_bound) > 0) {
-    return NewErrorIterator(absl::InvalidArgumentError(
-        "DB::NewIterator: ReadOptions::lower_bound is above upper_bound"));
-  }
-  std::vector<std::unique_ptr<Iterator>> children;
-  for (const auto& mem : memtables_) children.push_back(mem->NewIterator());
-  version_->AddIterators(options, &children);
-  DBIterOptions iter_options;
-  iter_options.user_comparator = options_.comparator;
-  iter_options.merge_operator = options_.merge_operator.get();
-  iter_options.sequence = ReadSequence(options);
-  iter_options.lower_bound = options.lower_bound;
-  iter_options.upper_bound = options.upper_bound;
-  iter_options.pinned.push_back(version_);
-  return NewDBIterator(std::move(iter_options),
-                       NewMergingIterator(&internal_comparator_, std::move(children)));
+  return View().NewIterator(options);
 }
 
 const Snapshot* DBReadOnly::GetSnapshot() {
-  MutexLock l(&mu_);
-  return snapshots_.New(last_sequence_);
+  num_snapshots_.fetch_add(1, std::memory_order_relaxed);
+  return new SnapshotImpl(last_sequence_);
 }
 
 void DBReadOnly::ReleaseSnapshot(const Snapshot* snapshot) {
-  MutexLock l(&mu_);
-  snapshots_.Delete(static_cast<const SnapshotImpl*>(snapshot));
+  delete static_cast<const SnapshotImpl*>(snapshot);
+  num_snapshots_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 std::optional<std::string> DBReadOnly::GetProperty(std::string_view name) {
-  // The newest replayed memtable stands for the active one; the others for sealed ones.
-  size_t mem_bytes = 0;
-  for (const auto& mem : memtables_) mem_bytes += mem->ApproximateMemoryUsage();
-  uint64_t table_bytes = 0;
-  for (int level = 0; level < kNumLevels; ++level) table_bytes += version_->LevelBytes(level);
-  const Cache& cache = *options_.block_cache;
+  if (std::optional<std::string> value = View().GetProperty(name)) return value;
   if (name == "kvlsm.stats") return StatsString();
-  if (name == "kvlsm.cur-size-all-mem-tables") return absl::StrCat(mem_bytes);
-  if (name == "kvlsm.num-immutable-mem-table") {
-    return absl::StrCat(memtables_.empty() ? 0 : memtables_.size() - 1);
-  }
-  if (name == "kvlsm.num-entries-active-mem-table") {
-    return absl::StrCat(memtables_.empty() ? 0 : memtables_.front()->num_entries());
-  }
   if (name == "kvlsm.num-snapshots") {
-    MutexLock l(&mu_);
-    return absl::StrCat(snapshots_.size());
+    return absl::StrCat(num_snapshots_.load(std::memory_order_relaxed));
   }
-  if (name == "kvlsm.last-sequence") return absl::StrCat(last_sequence_);
   if (name == "kvlsm.background-error") return absl::OkStatus().ToString();
-  if (name == "kvlsm.index-and-filter-memory") {
-    return absl::StrCat(table_cache_->IndexAndFilterMemory());
-  }
-  if (name == "kvlsm.block-cache-capacity") return absl::StrCat(cache.GetCapacity());
-  if (name == "kvlsm.block-cache-usage") return absl::StrCat(cache.GetUsage());
-  if (name == "kvlsm.block-cache-hits") return absl::StrCat(cache.GetStats().hits);
-  if (name == "kvlsm.block-cache-misses") return absl::StrCat(cache.GetStats().misses);
   // Nothing writes, so nothing stalls.
   if (name == "kvlsm.is-write-stopped") return "0";
   if (name == "kvlsm.num-delayed-writes" || name == "kvlsm.stall-micros") return "0";
-  if (name == "kvlsm.total-table-bytes") return absl::StrCat(table_bytes);
-  constexpr std::string_view kFilesAtLevel = "kvlsm.num-files-at-level";
-  if (name.starts_with(kFilesAtLevel)) {
-    const std::string_view digits = name.substr(kFilesAtLevel.size());
-    if (digits.size() == 1 && digits[0] >= '0' && digits[0] < '0' + kNumLevels) {
-      return absl::StrCat(version_->NumFiles(digits[0] - '0'));
-    }
-  }
   return std::nullopt;
 }
 
 std::string DBReadOnly::StatsString() const {
-  size_t mem_bytes = 0;
-  uint64_t entries = 0;
-  uint64_t deletes = 0;
-  for (const auto& mem : memtables_) {
-    mem_bytes += mem->ApproximateMemoryUsage();
-    entries += mem->num_entries();
-    deletes += mem->num_deletes();
-  }
+  const MemTableTotals mem = View().MemTables();
+  const Version& version = *state_->version;
   std::string out;
   absl::StrAppendFormat(&out, "** kvlsm stats for %s (read-only) **\n", dbname_);
   absl::StrAppendFormat(&out,
                         "WAL replay: %d WAL files, %d records into %d memtables (%d bytes, %d "
                         "entries, %d deletes), %d bytes dropped, %d WAL files skipped\n",
-                        num_logs_, replay_.records, memtables_.size(), mem_bytes, entries, deletes,
+                        num_logs_, replay_.records, mem.count, mem.bytes, mem.entries, mem.deletes,
                         replay_.dropped_bytes, replay_.skipped_logs);
   absl::StrAppendFormat(&out, "level  files       bytes\n");
   for (int level = 0; level < kNumLevels; ++level) {
-    if (version_->NumFiles(level) == 0) continue;
-    absl::StrAppendFormat(&out, "  L%d  %5d  %10d\n", level, version_->NumFiles(level),
-                          version_->LevelBytes(level));
+    if (version.NumFiles(level) == 0) continue;
+    absl::StrAppendFormat(&out, "  L%d  %5d  %10d\n", level, version.NumFiles(level),
+                          version.LevelBytes(level));
   }
   const Cache& cache = *options_.block_cache;
   absl::StrAppendFormat(&out,

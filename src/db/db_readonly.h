@@ -9,11 +9,17 @@
 // MANIFEST it names before and after, and reads again, so that the state it keeps is one
 // the writer had at some moment.
 //
+// Reads go through a ReadView (db/read_view.h) of that state, the same code DBImpl reads
+// through.
+//
 // Thread safety: after Load the state is immutable; every DB method may be called
-// concurrently. mu_ guards only the snapshot list.
+// concurrently. Nothing is locked: a snapshot is a SnapshotImpl at the one last sequence,
+// and only their number (an atomic) is kept.
 #ifndef KVLSM_DB_DB_READONLY_H_
 #define KVLSM_DB_DB_READONLY_H_
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -21,18 +27,15 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "base/dbformat.h"
-#include "db/snapshot_list.h"
 #include "cache/table_cache.h"
-#include "manifest/version_set.h"
+#include "db/read_view.h"
+#include "db/snapshot_list.h"
 #include "db/wal_replay.h"
+#include "manifest/version_set.h"
 #include "kvlsm/db.h"
-#include "util/mutex.h"
 
 namespace kvlsm {
-
-class MemTable;
 
 class DBReadOnly final : public DB {
  public:
@@ -43,20 +46,21 @@ class DBReadOnly final : public DB {
   // Reads the MANIFEST and replays the WALs. Called once, by DB::OpenReadOnly.
   absl::Status Load();
 
-  absl::Status Put(const WriteOptions& options, std::string_view key,
-                   std::string_view value) override;
-  absl::Status Delete(const WriteOptions& options, std::string_view key) override;
-  absl::Status Merge(const WriteOptions& options, std::string_view key,
-                     std::string_view operand) override;
-  absl::Status Write(const WriteOptions& options, WriteBatch* batch) override;
+  // Reads, through a ReadView of the state Load made.
   absl::Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
   const Snapshot* GetSnapshot() override;
   void ReleaseSnapshot(const Snapshot* snapshot) override;
-  absl::Status Flush() override;
-  absl::Status CompactRange(std::optional<std::string_view> begin,
-                            std::optional<std::string_view> end) override;
   std::optional<std::string> GetProperty(std::string_view name) override;
+
+  // Refused with FailedPrecondition: nothing changes a read-only DB.
+  absl::Status Put(const WriteOptions&, std::string_view, std::string_view) override;
+  absl::Status Delete(const WriteOptions&, std::string_view) override;
+  absl::Status Merge(const WriteOptions&, std::string_view, std::string_view) override;
+  absl::Status Write(const WriteOptions&, WriteBatch*) override;
+  absl::Status Flush() override;
+  absl::Status CompactRange(std::optional<std::string_view>,
+                            std::optional<std::string_view>) override;
   absl::Status Resume() override;
 
  private:
@@ -66,7 +70,7 @@ class DBReadOnly final : public DB {
   // One attempt of Load: the MANIFEST, then the WALs it leaves live.
   absl::Status LoadOnce();
   absl::Status RefuseWrite(std::string_view operation) const;
-  SequenceNumber ReadSequence(const ReadOptions& options) const;
+  ReadView View() const { return ReadView(read_context_, state_, last_sequence_); }
   std::string StatsString() const;
 
   // Constant after construction.
@@ -75,17 +79,18 @@ class DBReadOnly final : public DB {
   const std::string index_dir_;  // Where .idx files live: options_.index_path or dbname_.
   const InternalKeyComparator internal_comparator_;
   const std::unique_ptr<TableCache> table_cache_;
+  const ReadContext read_context_;
 
   // Set by Load, constant afterwards.
   std::unique_ptr<VersionSet> versions_;
-  std::shared_ptr<const Version> version_;
-  std::vector<std::shared_ptr<MemTable>> memtables_;  // What the WALs held, newest first.
+  // What the WALs held: the newest memtable stands for the active one (null when they
+  // held nothing), the others for sealed ones.
+  std::shared_ptr<const ReadState> state_;
   SequenceNumber last_sequence_ = 0;
   size_t num_logs_ = 0;     // WAL files replayed.
-  WalReplayResult replay_;  // Its counters (the memtables moved to memtables_).
+  WalReplayResult replay_;  // Its counters (the memtables moved to state_).
 
-  mutable Mutex mu_;
-  SnapshotList snapshots_ ABSL_GUARDED_BY(mu_);
+  std::atomic<size_t> num_snapshots_ = 0;  // Live snapshots, for kvlsm.num-snapshots.
 };
 
 }  // namespace kvlsm

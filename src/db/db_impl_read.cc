@@ -1,11 +1,56 @@
-// DBImpl::GetProperty and the kvlsm.stats text (the properties are listed in
-// include/kvlsm/db.h). The rest of DBImpl is in db_impl.cc.
+// DBImpl's read path: Get, NewIterator and snapshots, served through a ReadView
+// (db/read_view.h) of the memtables and Version, and GetProperty with the kvlsm.stats text
+// (the properties are listed in include/kvlsm/db.h).
+#include <optional>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "db/db_impl.h"
 #include "memtable/memtable.h"
 
 namespace kvlsm {
+
+absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string* value) {
+  if (value == nullptr) return absl::InvalidArgumentError("DB::Get: value is null");
+  const ReadView view = [this] {
+    MutexLock l(&mu_);
+    return View();
+  }();
+  return view.Get(options, key, value);
+}
+
+std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
+  std::optional<ReadView> view;
+  std::shared_ptr<const ReadState> state;
+  {
+    MutexLock l(&mu_);
+    view.emplace(View());
+    state = read_state_;
+  }
+  // When the iterator lets go of its Version, the tables only it kept alive can go: the
+  // background thread sweeps them.
+  std::shared_ptr<const void> pin(state.get(), [this, state](const void*) mutable {
+    MutexLock l(&mu_);
+    if (state->version != read_state_->version) {
+      obsolete_files_pending_ = true;
+      bg_cv_.SignalAll();
+    }
+    state.reset();  // Under mu_: the sweep must not find it alive.
+  });
+  state.reset();
+  return view->NewIterator(options, std::move(pin));
+}
+
+const Snapshot* DBImpl::GetSnapshot() {
+  MutexLock l(&mu_);
+  return snapshots_.New(last_sequence_);
+}
+
+void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
+  MutexLock l(&mu_);
+  snapshots_.Delete(static_cast<const SnapshotImpl*>(snapshot));
+}
 
 std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
   if (name == "kvlsm.stats" || name == "kvlsm.estimate-pending-compaction-bytes") {
@@ -23,42 +68,19 @@ std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
     return StatsString(pending, scores);
   }
   MutexLock l(&mu_);
-  const ReadState& state = *read_state_;
-  if (name == "kvlsm.cur-size-all-mem-tables") {
-    size_t total = state.mem->ApproximateMemoryUsage();
-    for (const auto& imm : state.imm) total += imm.mem->ApproximateMemoryUsage();
-    return absl::StrCat(total);
-  }
-  if (name == "kvlsm.num-immutable-mem-table") return absl::StrCat(state.imm.size());
-  if (name == "kvlsm.num-entries-active-mem-table") {
-    return absl::StrCat(state.mem->num_entries());
-  }
+  const ReadView view = View();
+  if (std::optional<std::string> value = view.GetProperty(name)) return value;
   if (name == "kvlsm.num-snapshots") return absl::StrCat(snapshots_.size());
-  if (name == "kvlsm.last-sequence") return absl::StrCat(last_sequence_);
   if (name == "kvlsm.background-error") return background_error_.ToString();
-  if (name == "kvlsm.index-and-filter-memory") {
-    return absl::StrCat(table_cache_->IndexAndFilterMemory());
-  }
-  if (name == "kvlsm.block-cache-capacity") {
-    return absl::StrCat(options_.block_cache->GetCapacity());
-  }
-  if (name == "kvlsm.block-cache-usage") return absl::StrCat(options_.block_cache->GetUsage());
-  if (name == "kvlsm.block-cache-hits") return absl::StrCat(options_.block_cache->GetStats().hits);
-  if (name == "kvlsm.block-cache-misses") {
-    return absl::StrCat(options_.block_cache->GetStats().misses);
-  }
   if (name == "kvlsm.is-write-stopped") return write_stopped_ ? "1" : "0";
   if (name == "kvlsm.num-running-compactions") return absl::StrCat(running_compactions_.size());
   if (name == "kvlsm.num-compactions") return absl::StrCat(compaction_stats_.compactions());
   if (name == "kvlsm.estimate-num-keys") {
-    uint64_t entries = state.mem->num_entries();
-    uint64_t deletes = state.mem->num_deletes();
-    for (const auto& imm : state.imm) {
-      entries += imm.mem->num_entries();
-      deletes += imm.mem->num_deletes();
-    }
+    const MemTableTotals mem = view.MemTables();
+    uint64_t entries = mem.entries;
+    uint64_t deletes = mem.deletes;
     for (int level = 0; level < kNumLevels; ++level) {
-      for (const auto& f : state.version->files(level)) {
+      for (const auto& f : view.state().version->files(level)) {
         entries += f->num_entries;
         deletes += f->num_deletions;
       }
@@ -67,38 +89,19 @@ std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
   }
   if (name == "kvlsm.num-delayed-writes") return absl::StrCat(stats_.delayed_writes);
   if (name == "kvlsm.stall-micros") return absl::StrCat(stats_.stall_micros);
-  if (name == "kvlsm.total-table-bytes") {
-    uint64_t total = 0;
-    for (int level = 0; level < kNumLevels; ++level) total += state.version->LevelBytes(level);
-    return absl::StrCat(total);
-  }
-  constexpr std::string_view kFilesAtLevel = "kvlsm.num-files-at-level";
-  if (name.starts_with(kFilesAtLevel)) {
-    const std::string_view digits = name.substr(kFilesAtLevel.size());
-    if (digits.size() == 1 && digits[0] >= '0' && digits[0] < '0' + kNumLevels) {
-      return absl::StrCat(state.version->NumFiles(digits[0] - '0'));
-    }
-  }
   return std::nullopt;
 }
 
 std::string DBImpl::StatsString(uint64_t pending_compaction_bytes,
                                 const std::vector<double>& scores) {
   const ReadState& state = *read_state_;
-  size_t mem_bytes = state.mem->ApproximateMemoryUsage();
-  uint64_t entries = state.mem->num_entries();
-  uint64_t deletes = state.mem->num_deletes();
-  for (const auto& imm : state.imm) {
-    mem_bytes += imm.mem->ApproximateMemoryUsage();
-    entries += imm.mem->num_entries();
-    deletes += imm.mem->num_deletes();
-  }
+  const MemTableTotals mem = View().MemTables();
   std::string out;
   absl::StrAppendFormat(&out, "** kvlsm stats for %s **\n", dbname_);
   absl::StrAppendFormat(&out,
                         "memtables: 1 active + %d sealed, %d bytes, %d entries "
                         "(%d deletes)\n",
-                        state.imm.size(), mem_bytes, entries, deletes);
+                        state.imm.size(), mem.bytes, mem.entries, mem.deletes);
   absl::StrAppendFormat(&out, "compaction policy %s: %d running, %d bytes pending\n",
                         options_.compaction_policy->Name(), running_compactions_.size(),
                         pending_compaction_bytes);
