@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../../examples/custom_compaction_policy.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -82,6 +83,22 @@ const Setters<FifoCompactionOptions>& FifoSetters() {
   return *setters;
 }
 
+// The constructor arguments of example::TwoLevelPolicy (examples/custom_compaction_policy.h).
+struct TwoLevelOptions {
+  int trigger = 2;
+  uint64_t target_file_size = uint64_t{64} << 20;
+  absl::Status Validate() const { return absl::OkStatus(); }
+};
+
+const Setters<TwoLevelOptions>& TwoLevelSetters() {
+  using O = TwoLevelOptions;
+  static const auto* setters = new Setters<O>{
+      Field("trigger", &O::trigger),
+      Field("target_file_size", &O::target_file_size),
+  };
+  return *setters;
+}
+
 // The options of `args`, applied in order over the defaults, and validated.
 template <typename O>
 absl::StatusOr<O> ParseOptions(const Setters<O>& setters, const std::vector<DataDrivenArg>& args) {
@@ -140,11 +157,25 @@ absl::StatusOr<PolicyUnderTest> MakeFifo(const std::vector<DataDrivenArg>& args)
   return PolicyUnderTest{NewFifoCompaction(*o), CheckFifoPick};
 }
 
+void CheckTwoLevelPick(const TwoLevelOptions& o, const CompactionPick& pick) {
+  EXPECT_EQ(pick.target_file_size, o.target_file_size);
+  ASSERT_FALSE(pick.inputs.empty());
+  EXPECT_EQ(pick.reason, absl::StrCat("level 0 holds ", pick.inputs[0].files.size(), " tables"));
+}
+
+absl::StatusOr<PolicyUnderTest> MakeTwoLevel(const std::vector<DataDrivenArg>& args) {
+  absl::StatusOr<TwoLevelOptions> o = ParseOptions(TwoLevelSetters(), args);
+  if (!o.ok()) return o.status();
+  return PolicyUnderTest{std::make_shared<example::TwoLevelPolicy>(o->trigger, o->target_file_size),
+                         [o = *o](const CompactionPick& pick) { CheckTwoLevelPick(o, pick); }};
+}
+
 absl::StatusOr<PolicyUnderTest> MakePolicy(const std::string& name,
                                            const std::vector<DataDrivenArg>& args) {
   if (name == "leveled") return MakeLeveled(args);
   if (name == "size-tiered") return MakeSizeTiered(args);
   if (name == "fifo") return MakeFifo(args);
+  if (name == "two-level") return MakeTwoLevel(args);
   return absl::InvalidArgumentError("unknown policy " + name);
 }
 
@@ -349,6 +380,7 @@ TEST(LeveledPolicyTest, GoldenPicks) { RunPolicyFile("leveled"); }
 TEST(SizeTieredPolicyTest, GoldenPicks) { RunPolicyFile("size_tiered"); }
 TEST(FifoPolicyTest, GoldenPicks) { RunPolicyFile("fifo"); }
 TEST(CheckPickTest, GoldenPicks) { RunPolicyFile("check_pick"); }
+TEST(CustomCompactionTest, GoldenPicks) { RunPolicyFile("two_level"); }
 
 }  // namespace
 }  // namespace kvlsm
