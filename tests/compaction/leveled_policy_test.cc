@@ -33,12 +33,6 @@ LeveledCompactionOptions StaticOptions() {
   return o;
 }
 
-LeveledCompactionOptions DynamicOptions() {
-  LeveledCompactionOptions o = StaticOptions();
-  o.dynamic_level_bytes = true;
-  return o;
-}
-
 // Four level-0 tables within [a, b].
 const std::vector<FileSpec> kFourNarrow = {
     {4, "a", "b", 10}, {3, "a", "b", 10}, {2, "a", "a", 10}, {1, "b", "b", 10}};
@@ -68,46 +62,6 @@ TEST(LeveledPolicyTest, ReasonsNameTheTrigger) {
   pick = policy->Pick(MakePicture({{}, {}, {}, {}, {}, {}, {{60, "a", "c", 100, 60, 7200}}}));
   ASSERT_TRUE(pick);
   EXPECT_EQ(pick->reason, "tombstones: file 60 of L6 is 60% deletions, 7200 s old");
-}
-
-// Dynamic targets for a few shapes, with D = 1000 and m = 10: the base level's target stays
-// at or above D / m = 100, and levels above the base are unused (0).
-TEST(LeveledPolicyTest, DynamicLevelTargets) {
-  struct Case {
-    const char* name;
-    std::vector<uint64_t> level_bytes;  // Levels 1..6, one table each when > 0.
-    int base_level;
-    std::vector<uint64_t> targets;  // Levels 0..6.
-  };
-  const Case cases[] = {
-      {"Empty", {0, 0, 0, 0, 0, 0}, 6, {0, 0, 0, 0, 0, 0, 1000}},
-      {"LastLevelSmall", {0, 0, 0, 0, 0, 500}, 6, {0, 0, 0, 0, 0, 0, 500}},
-      {"JustBelowSecondLevel", {0, 0, 0, 0, 0, 999}, 6, {0, 0, 0, 0, 0, 0, 999}},
-      {"SecondLevelOpensAtD", {0, 0, 0, 0, 0, 1000}, 5, {0, 0, 0, 0, 0, 100, 1000}},
-      {"Million", {0, 0, 0, 0, 0, 1000000}, 2, {0, 0, 100, 1000, 10000, 100000, 1000000}},
-      {"HundredMillion",
-       {0, 0, 0, 0, 0, 100000000},
-       1,
-       {0, 1000, 10000, 100000, 1000000, 10000000, 100000000}},
-      {"LargestLevelSetsTheBottom", {0, 0, 0, 0, 5000, 2000}, 5, {0, 0, 0, 0, 0, 500, 5000}},
-      {"BaseMovesUpToData",
-       {5, 0, 0, 0, 0, 1000000},
-       1,
-       {0, 100, 100, 1000, 10000, 100000, 1000000}},
-  };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.name);
-    std::vector<std::vector<FileSpec>> levels(7);
-    for (int l = 1; l <= 6; ++l) {
-      if (c.level_bytes[l - 1] > 0) {
-        levels[l].push_back({static_cast<uint64_t>(l), "a", "z", c.level_bytes[l - 1]});
-      }
-    }
-    const compaction::LevelTargets t =
-        compaction::ComputeLevelTargets(MakePicture(levels), DynamicOptions());
-    EXPECT_EQ(t.base_level, c.base_level);
-    EXPECT_EQ(t.bytes, c.targets);
-  }
 }
 
 TEST(LeveledPolicyTest, StaticLevelTargets) {

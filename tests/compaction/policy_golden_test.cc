@@ -13,8 +13,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "compaction/compaction_test_util.h"
+#include "compaction/leveled_policy.h"
 #include "kvlsm/compaction_policy.h"
 #include "testutil/datadriven.h"
 #include "testutil/testutil.h"
@@ -307,6 +309,7 @@ class PolicyTestData {
     if (c.command == "pick") return Pick(c);
     if (c.command == "pending") return Pending(c);
     if (c.command == "check") return Check(c);
+    if (c.command == "targets") return Targets(c);
     ADD_FAILURE() << "unknown command " << c.command;
     return "";
   }
@@ -356,6 +359,17 @@ class PolicyTestData {
     const absl::StatusOr<PolicyUnderTest> policy = Policy(c);
     if (!policy.ok()) return policy.status().ToString();
     return absl::StrCat(policy->policy->EstimatePendingBytes(picture_));
+  }
+
+  // targets [<option>=<value>]...: the leveled policy's base level and level targets.
+  std::string Targets(const DataDrivenCase& c) const {
+    if (policy_ != "leveled") return "targets needs options leveled";
+    std::vector<DataDrivenArg> args = options_;
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    const absl::StatusOr<LeveledCompactionOptions> o = ParseOptions(LeveledSetters(), args);
+    if (!o.ok()) return o.status().ToString();
+    const compaction::LevelTargets t = compaction::ComputeLevelTargets(picture_, *o);
+    return absl::StrCat("base level: ", t.base_level, "\ntargets: ", absl::StrJoin(t.bytes, " "));
   }
 
   // check: CheckCompactionPick of the pick in the input: "ok", or the status it returns.
