@@ -14,11 +14,19 @@
 
 namespace kvlsm {
 
+inline void EncodeFixed16(char* dst, uint16_t value) {
+  dst[0] = static_cast<char>(value);
+  dst[1] = static_cast<char>(value >> 8);
+}
 inline void EncodeFixed32(char* dst, uint32_t value) {
   for (int i = 0; i < 4; ++i) dst[i] = static_cast<char>(value >> (8 * i));
 }
 inline void EncodeFixed64(char* dst, uint64_t value) {
   for (int i = 0; i < 8; ++i) dst[i] = static_cast<char>(value >> (8 * i));
+}
+inline uint16_t DecodeFixed16(const char* p) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  return static_cast<uint16_t>(u[0] | (u[1] << 8));
 }
 inline uint32_t DecodeFixed32(const char* p) {
   const auto* u = reinterpret_cast<const unsigned char*>(p);

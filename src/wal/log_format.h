@@ -60,6 +60,9 @@ inline constexpr size_t kHeaderCheckOffset = 11;
 // The header check covers the header bytes [kLengthOffset, kHeaderCheckOffset); the
 // checksum covers the header bytes [kTypeOffset, kHeaderSize), then the payload.
 
+// The length field is a fixed16, so the longest fragment's payload must fit in one.
+static_assert(kBlockSize - kHeaderSize <= 0xffff);
+
 }  // namespace kvlsm::log
 
 #endif  // KVLSM_WAL_LOG_FORMAT_H_

@@ -18,14 +18,24 @@ bool AllZero(std::string_view bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == '\0'; });
 }
 
-// True when the header's own check matches its length, type and log number.
-bool HeaderCheckMatches(const char* header) {
-  const uint32_t check = Checksum32(std::string_view(
-      header + log::kLengthOffset, log::kHeaderCheckOffset - log::kLengthOffset));
-  const uint16_t stored =
-      static_cast<uint16_t>(static_cast<uint8_t>(header[log::kHeaderCheckOffset]) |
-                            (static_cast<uint8_t>(header[log::kHeaderCheckOffset + 1]) << 8));
+// The bytes left in the block holding file offset `offset`.
+size_t BlockLeft(uint64_t offset) { return log::kBlockSize - offset % log::kBlockSize; }
+
+bool IsKnownType(uint8_t type) { return type != log::kZeroType && type <= log::kMaxRecordType; }
+
+// True when `stored` is the header check of the length, type and log number at `header`.
+bool HeaderCheckMatches(const char* header, uint16_t stored) {
+  const uint32_t check = Checksum32(
+      std::string_view(header + log::kLengthOffset, log::kHeaderCheckOffset - log::kLengthOffset));
   return static_cast<uint16_t>(check) == stored;
+}
+
+// The checksum of the fragment at `header` with a payload of `length` bytes.
+// REQUIRES: the payload's bytes follow the header.
+uint32_t FragmentChecksum(const char* header, size_t length) {
+  return Checksum32(
+      std::string_view(header + log::kTypeOffset, log::kHeaderSize - log::kTypeOffset),
+      std::string_view(header + log::kHeaderSize, length));
 }
 
 }  // namespace
@@ -107,150 +117,176 @@ void LogReader::SkipZeros(Fragment* fragment) {
   }
 }
 
+LogReader::FragmentHeader LogReader::DecodeFragmentHeader(const char* bytes) {
+  FragmentHeader header;
+  header.checksum = DecodeFixed32(bytes + log::kChecksumOffset);
+  header.length = DecodeFixed16(bytes + log::kLengthOffset);
+  header.type = static_cast<uint8_t>(bytes[log::kTypeOffset]);
+  header.log_number = DecodeFixed32(bytes + log::kLogNumberOffset);
+  header.header_check = DecodeFixed16(bytes + log::kHeaderCheckOffset);
+  return header;
+}
+
+LogReader::FragmentCheck LogReader::CheckFragment(const FragmentHeader& header) const {
+  const char* bytes = buffer_.data();
+  const size_t size = log::kHeaderSize + header.length;
+  if (!HeaderCheckMatches(bytes, header.header_check)) return FragmentCheck::kBadHeaderCheck;
+  if (size > BlockLeft(BufferOffset())) return FragmentCheck::kOverrunsBlock;
+  if (size > buffer_.size()) return FragmentCheck::kPastEndOfFile;
+  if (FragmentChecksum(bytes, header.length) != header.checksum) return FragmentCheck::kBadChecksum;
+  if (!IsKnownType(header.type)) return FragmentCheck::kUnknownType;
+  if (header.log_number != static_cast<uint32_t>(log_number_)) return FragmentCheck::kOtherLog;
+  return FragmentCheck::kValid;
+}
+
 std::optional<uint64_t> LogReader::FindValidFragment(size_t from) const {
-  const uint32_t log_number32 = static_cast<uint32_t>(log_number_);
   for (size_t pos = from; pos + log::kHeaderSize <= buffer_.size(); ++pos) {
-    const char* h = buffer_.data() + pos;
+    const char* bytes = buffer_.data() + pos;
+    const FragmentHeader h = DecodeFragmentHeader(bytes);
     // Cheap filters first: the log number and type rule out almost every position.
-    if (DecodeFixed32(h + log::kLogNumberOffset) != log_number32) continue;
-    const uint8_t type = static_cast<uint8_t>(h[log::kTypeOffset]);
-    if (type == log::kZeroType || type > log::kMaxRecordType) continue;
-    if (!HeaderCheckMatches(h)) continue;
-    const size_t length =
-        static_cast<uint8_t>(h[log::kLengthOffset]) |
-        (static_cast<size_t>(static_cast<uint8_t>(h[log::kLengthOffset + 1])) << 8);
-    if (pos + log::kHeaderSize + length > buffer_.size()) continue;
-    const uint32_t actual =
-        Checksum32(std::string_view(h + log::kTypeOffset, log::kHeaderSize - log::kTypeOffset),
-                   std::string_view(h + log::kHeaderSize, length));
-    if (actual == DecodeFixed32(h + log::kChecksumOffset)) return BufferOffset() + pos;
+    if (h.log_number != static_cast<uint32_t>(log_number_) || !IsKnownType(h.type)) continue;
+    if (!HeaderCheckMatches(bytes, h.header_check)) continue;
+    if (pos + log::kHeaderSize + h.length > buffer_.size()) continue;
+    if (FragmentChecksum(bytes, h.length) == h.checksum) return BufferOffset() + pos;
   }
   return std::nullopt;
 }
 
-void LogReader::ReadPhysicalRecord(Fragment* fragment) {
-  while (true) {
-    if (stopped_) {
-      fragment->outcome = Fragment::kEndOfLog;
-      return;
-    }
+std::string LogReader::DamageReason(FragmentCheck check, const FragmentHeader& header,
+                                    uint64_t offset) const {
+  const size_t size = log::kHeaderSize + header.length;
+  switch (check) {
+    case FragmentCheck::kBadHeaderCheck:
+      return absl::StrFormat(
+          "fragment header at offset %d fails its check (damaged length, "
+          "type or log number); dropping the rest of the block",
+          offset);
+    case FragmentCheck::kOverrunsBlock:
+      return absl::StrFormat(
+          "fragment at offset %d has length %d, overrunning its block by %d "
+          "bytes; dropping the rest of the block",
+          offset, header.length, size - BlockLeft(offset));
+    case FragmentCheck::kBadChecksum:
+      return absl::StrFormat(
+          "checksum mismatch in fragment at offset %d (stored %08x, computed "
+          "%08x); dropping the rest of the block",
+          offset, header.checksum, FragmentChecksum(buffer_.data(), header.length));
+    case FragmentCheck::kUnknownType:
+      return absl::StrFormat(
+          "unknown record type %d in fragment at offset %d (written by a "
+          "newer format?)",
+          header.type, offset);
+    case FragmentCheck::kOtherLog:
+      return absl::StrFormat(
+          "fragment at offset %d belongs to log %d (stale data); the log "
+          "ends there",
+          offset, header.log_number);
+    default:
+      return "";  // kValid and kPastEndOfFile are never described here.
+  }
+}
+
+void LogReader::DropFragment(Fragment* fragment, FragmentCheck check,
+                             const FragmentHeader& header) {
+  const uint64_t offset = BufferOffset();
+  if (check == FragmentCheck::kPastEndOfFile) {
+    DropPastEndOfFile(fragment, header);
+  } else if (check == FragmentCheck::kUnknownType) {
+    // The checksum vouches for the length: only this fragment is dropped.
+    Drop(fragment, DropKind::kDamage, offset + log::kHeaderSize + header.length,
+         DamageReason(check, header, offset));
+  } else if (check == FragmentCheck::kOtherLog) {
+    // A valid record of another log: left over from an earlier use of the disk space.
+    // This log ended before it.
+    stopped_ = true;
+    Drop(fragment, DropKind::kTornTail, buffer_end_offset_, DamageReason(check, header, offset));
+  } else {
+    // The length cannot be trusted, so nothing more in this block can be.
+    Drop(fragment, DropKind::kDamage, buffer_end_offset_, DamageReason(check, header, offset));
+  }
+}
+
+void LogReader::DropPastEndOfFile(Fragment* fragment, const FragmentHeader& header) {
+  // Only possible at the end of the file (a full block holds BlockLeft bytes). A write cut
+  // short leaves a prefix of the payload; if a valid fragment follows instead, the length
+  // itself is damaged.
+  const uint64_t offset = BufferOffset();
+  const std::optional<uint64_t> next = FindValidFragment(log::kHeaderSize);
+  if (next.has_value()) {
+    Drop(fragment, DropKind::kDamage, buffer_end_offset_,
+         absl::StrFormat("fragment at offset %d has length %d, past the end of file, but a "
+                         "valid fragment follows at offset %d; dropping the rest of the block",
+                         offset, header.length, *next));
+  } else {
+    Drop(fragment, DropKind::kTornTail, buffer_end_offset_,
+         absl::StrFormat("fragment at offset %d (length %d) truncated by the end of file "
+                         "after %d payload bytes",
+                         offset, header.length, buffer_.size() - log::kHeaderSize));
+  }
+}
+
+LogReader::Fragment::Outcome LogReader::OutcomeOf(uint8_t type) {
+  switch (type) {
+    case log::kFullType:
+      return Fragment::kFull;
+    case log::kFirstType:
+      return Fragment::kFirst;
+    case log::kMiddleType:
+      return Fragment::kMiddle;
+    default:
+      return Fragment::kLast;
+  }
+}
+
+void LogReader::TakeFragment(Fragment* fragment, const FragmentHeader& header) {
+  const uint64_t offset = BufferOffset();
+  const size_t size = log::kHeaderSize + header.length;
+  fragment->outcome = OutcomeOf(header.type);
+  fragment->payload = buffer_.substr(log::kHeaderSize, header.length);
+  fragment->start = offset;
+  fragment->end = offset + size;
+  buffer_.remove_prefix(size);
+}
+
+bool LogReader::FillBuffer(Fragment* fragment) {
+  if (!buffer_.empty()) {
     const uint64_t offset = BufferOffset();
-    const size_t block_left = log::kBlockSize - offset % log::kBlockSize;
+    if (eof_ && BlockLeft(offset) >= log::kHeaderSize) {
+      // A header starts here (this is not a block trailer) but the file ends.
+      Drop(fragment, DropKind::kTornTail, buffer_end_offset_,
+           absl::StrFormat("fragment header at offset %d truncated by the end of file", offset));
+      return false;
+    }
+    // A block trailer: padding, not covered by any checksum and never part of a record.
+    buffer_ = {};
+  }
+  if (eof_ || !ReadBlock()) {
+    fragment->outcome = Fragment::kEndOfLog;
+    return false;
+  }
+  return true;
+}
+
+void LogReader::ReadPhysicalRecord(Fragment* fragment) {
+  while (!stopped_) {
     if (buffer_.size() < log::kHeaderSize) {
-      if (!buffer_.empty()) {
-        if (eof_ && block_left >= log::kHeaderSize) {
-          // A header starts here (this is not a block trailer) but the file ends.
-          Drop(
-              fragment, DropKind::kTornTail, buffer_end_offset_,
-              absl::StrFormat("fragment header at offset %d truncated by the end of file", offset));
-          return;
-        }
-        // A block trailer: padding, not covered by any checksum and never part of a record.
-        buffer_ = {};
-      }
-      if (eof_ || !ReadBlock()) {
-        fragment->outcome = Fragment::kEndOfLog;
-        return;
-      }
+      if (!FillBuffer(fragment)) return;
       continue;
     }
-
-    const char* header = buffer_.data();
     if (AllZero(buffer_.substr(0, log::kHeaderSize))) {
       SkipZeros(fragment);
       return;
     }
-    const uint32_t length =
-        static_cast<uint8_t>(header[log::kLengthOffset]) |
-        (static_cast<uint32_t>(static_cast<uint8_t>(header[log::kLengthOffset + 1])) << 8);
-    const uint8_t type = static_cast<uint8_t>(header[log::kTypeOffset]);
-    const size_t fragment_size = log::kHeaderSize + length;
-    if (!HeaderCheckMatches(header)) {
-      // The length cannot be trusted, so nothing more in this block can be.
-      Drop(fragment, DropKind::kDamage, buffer_end_offset_,
-           absl::StrFormat("fragment header at offset %d fails its check (damaged length, "
-                           "type or log number); dropping the rest of the block",
-                           offset));
-      return;
-    }
-    if (fragment_size > block_left) {
-      // The writer never lets a fragment cross a block boundary: the length is damaged.
-      Drop(fragment, DropKind::kDamage, buffer_end_offset_,
-           absl::StrFormat("fragment at offset %d has length %d, overrunning its block by %d "
-                           "bytes; dropping the rest of the block",
-                           offset, length, fragment_size - block_left));
-      return;
-    }
-    if (fragment_size > buffer_.size()) {
-      // Only possible at the end of the file (a full block holds block_left bytes). A write
-      // cut short leaves a prefix of the payload; if a valid fragment follows instead, the
-      // length itself is damaged.
-      const std::optional<uint64_t> next = FindValidFragment(log::kHeaderSize);
-      if (next.has_value()) {
-        Drop(fragment, DropKind::kDamage, buffer_end_offset_,
-             absl::StrFormat("fragment at offset %d has length %d, past the end of file, but a "
-                             "valid fragment follows at offset %d; dropping the rest of the "
-                             "block",
-                             offset, length, *next));
-      } else {
-        Drop(fragment, DropKind::kTornTail, buffer_end_offset_,
-             absl::StrFormat("fragment at offset %d (length %d) truncated by the end of file "
-                             "after %d payload bytes",
-                             offset, length, buffer_.size() - log::kHeaderSize));
-      }
-      return;
-    }
-    const std::string_view payload(header + log::kHeaderSize, length);
-    const uint32_t expected = DecodeFixed32(header + log::kChecksumOffset);
-    const uint32_t actual = Checksum32(
-        std::string_view(header + log::kTypeOffset, log::kHeaderSize - log::kTypeOffset), payload);
-    if (actual != expected) {
-      // The length cannot be trusted either, so nothing more in this block can be.
-      Drop(fragment, DropKind::kDamage, buffer_end_offset_,
-           absl::StrFormat("checksum mismatch in fragment at offset %d (stored %08x, computed "
-                           "%08x); dropping the rest of the block",
-                           offset, expected, actual));
-      return;
-    }
-    if (type == log::kZeroType || type > log::kMaxRecordType) {
-      Drop(fragment, DropKind::kDamage, offset + fragment_size,
-           absl::StrFormat("unknown record type %d in fragment at offset %d (written by a "
-                           "newer format?)",
-                           type, offset));
-      return;
-    }
-    const uint32_t log_number = DecodeFixed32(header + log::kLogNumberOffset);
-    if (log_number != static_cast<uint32_t>(log_number_)) {
-      // A valid record of another log: left over from an earlier use of the disk space.
-      // This log ended before it.
-      stopped_ = true;
-      Drop(fragment, DropKind::kTornTail, buffer_end_offset_,
-           absl::StrFormat("fragment at offset %d belongs to log %d (stale data); the log "
-                           "ends there",
-                           offset, log_number));
-      return;
-    }
-
-    buffer_.remove_prefix(fragment_size);
-    fragment->payload = payload;
-    fragment->start = offset;
-    fragment->end = offset + fragment_size;
-    switch (type) {
-      case log::kFullType:
-        fragment->outcome = Fragment::kFull;
-        break;
-      case log::kFirstType:
-        fragment->outcome = Fragment::kFirst;
-        break;
-      case log::kMiddleType:
-        fragment->outcome = Fragment::kMiddle;
-        break;
-      default:
-        fragment->outcome = Fragment::kLast;
-        break;
+    const FragmentHeader header = DecodeFragmentHeader(buffer_.data());
+    const FragmentCheck check = CheckFragment(header);
+    if (check == FragmentCheck::kValid) {
+      TakeFragment(fragment, header);
+    } else {
+      DropFragment(fragment, check, header);
     }
     return;
   }
+  fragment->outcome = Fragment::kEndOfLog;
 }
 
 bool LogReader::ReadRecord(std::string_view* record, std::string* scratch) {

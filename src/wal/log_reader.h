@@ -80,7 +80,47 @@ class LogReader {
     std::string reason;                 // For kDropped.
   };
 
+  // A fragment header's fields as stored (log_format.h), before any check.
+  struct FragmentHeader {
+    uint32_t checksum = 0;
+    uint16_t length = 0;
+    uint8_t type = 0;
+    uint32_t log_number = 0;
+    uint16_t header_check = 0;
+  };
+  // What checking a fragment found: the first check it fails, in the order they run.
+  enum class FragmentCheck {
+    kValid,
+    kBadHeaderCheck,  // The length, type or log number is damaged.
+    kOverrunsBlock,   // The length runs past the fragment's block: it is damaged.
+    kPastEndOfFile,   // The payload runs past the end of file: a torn write or a bad length.
+    kBadChecksum,     // Damage somewhere in the checksummed bytes.
+    kUnknownType,     // Intact, but of a type this reader does not know.
+    kOtherLog,        // Intact, but of another log: stale data, where this log ends.
+  };
+
+  // Reads the next fragment into *fragment, or says why there is none.
   void ReadPhysicalRecord(Fragment* fragment);
+  // REQUIRES: bytes holds log::kHeaderSize bytes.
+  static FragmentHeader DecodeFragmentHeader(const char* bytes);
+  // Checks the fragment at the front of buffer_, whose header is `header`.
+  FragmentCheck CheckFragment(const FragmentHeader& header) const;
+  // Returns the valid fragment at the front of buffer_ in *fragment and consumes it.
+  void TakeFragment(Fragment* fragment, const FragmentHeader& header);
+  static Fragment::Outcome OutcomeOf(uint8_t type);
+  // Drops the fragment at the front of buffer_, which failed `check`, and what it makes
+  // untrustworthy: the fragment alone when its checksum vouches for its length, else the
+  // rest of the block (ending the log for a fragment of another log).
+  void DropFragment(Fragment* fragment, FragmentCheck check, const FragmentHeader& header);
+  // The case of DropFragment for kPastEndOfFile: a torn tail, or damage when a valid
+  // fragment follows.
+  void DropPastEndOfFile(Fragment* fragment, const FragmentHeader& header);
+  std::string DamageReason(FragmentCheck check, const FragmentHeader& header,
+                           uint64_t offset) const;
+  // Called when buffer_ holds less than a header: drops a block trailer, or reports a header
+  // cut short by the end of file, and reads the next block. Returns false when *fragment
+  // is set instead (a drop, or the end of the log).
+  bool FillBuffer(Fragment* fragment);
   // The file offset of the first complete fragment of this log with a valid checksum at or
   // after buffer_[from], if any. Used only to classify a drop, never to resynchronise:
   // a payload may legitimately contain bytes that look like a fragment.

@@ -48,14 +48,12 @@ absl::Status LogWriter::AddRecord(std::string_view payload) {
                                         : log::kMiddleType;
 
     char header[log::kHeaderSize];
-    header[log::kLengthOffset] = static_cast<char>(length & 0xff);
-    header[log::kLengthOffset + 1] = static_cast<char>(length >> 8);
+    EncodeFixed16(header + log::kLengthOffset, static_cast<uint16_t>(length));
     header[log::kTypeOffset] = static_cast<char>(type);
     EncodeFixed32(header + log::kLogNumberOffset, log_number32);
     const uint32_t header_check = Checksum32(std::string_view(
         header + log::kLengthOffset, log::kHeaderCheckOffset - log::kLengthOffset));
-    header[log::kHeaderCheckOffset] = static_cast<char>(header_check & 0xff);
-    header[log::kHeaderCheckOffset + 1] = static_cast<char>((header_check >> 8) & 0xff);
+    EncodeFixed16(header + log::kHeaderCheckOffset, static_cast<uint16_t>(header_check));
     const std::string_view fragment = payload.substr(0, length);
     EncodeFixed32(
         header + log::kChecksumOffset,

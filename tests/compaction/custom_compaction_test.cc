@@ -1,6 +1,6 @@
-// The user-defined policy of examples/custom_compaction_policy.h: golden picks, and every
-// pick valid on random trees (a policy written against the public API alone can follow the
-// rules CheckCompactionPick enforces).
+// The user-defined policy of examples/custom_compaction_policy.h: every pick valid on random
+// trees (a policy written against the public API alone can follow the rules
+// CheckCompactionPick enforces). Its golden picks are in testdata/two_level.
 #include "../../examples/custom_compaction_policy.h"
 
 #include <string>
@@ -16,57 +16,8 @@
 namespace kvlsm {
 namespace {
 
-using test::DescribePick;
 using test::FileSpec;
 using test::MakePicture;
-
-TEST(CustomCompactionTest, GoldenPicks) {
-  struct Case {
-    const char* name;
-    std::vector<std::vector<FileSpec>> levels;
-    std::vector<RunningCompaction> running;
-    const char* expected;
-  };
-  const Case cases[] = {
-      {"Empty", {}, {}, "none"},
-      {"BelowTrigger", {{{1, "a", "z", 10}}, {{10, "a", "z", 100}}}, {}, "none"},
-      {"AllOfLevel0AndTheLevel1Overlap",
-       {{{2, "c", "d", 10}, {1, "x", "y", 10}},
-        {{10, "a", "b", 100}, {11, "c", "c", 100}, {12, "e", "f", 100}, {13, "y", "z", 100}}},
-       {},
-       "L0:2,1 L1:11,12,13 -> L1"},
-      {"GrowsThroughSharedBoundaryKeys",
-       {{{2, "c", "d", 10}, {1, "a", "b", 10}},
-        {{10, "d", "g", 100}, {11, "g", "k", 100}, {12, "k", "k", 100}, {13, "l", "z", 100}}},
-       {},
-       "L0:2,1 L1:10,11,12 -> L1"},
-      {"NoLevel1Overlap", {{{2, "a", "b", 10}, {1, "c", "d", 10}}}, {}, "L0:2,1 -> L1"},
-      {"WaitsForBusyLevel0", {{{2, "a", "b", 10, 0, 0, true}, {1, "c", "d", 10}}}, {}, "none"},
-      {"WaitsForBusyLevel1",
-       {{{2, "a", "b", 10}, {1, "c", "d", 10}}, {{10, "b", "c", 100, 0, 0, true}}},
-       {},
-       "none"},
-      {"BusyLevel1ElsewhereIsFine",
-       {{{2, "a", "b", 10}, {1, "c", "d", 10}}, {{10, "x", "z", 100, 0, 0, true}}},
-       {},
-       "L0:2,1 -> L1"},
-      {"WaitsForRunningMerge",
-       {{{2, "a", "b", 10}, {1, "c", "d", 10}}},
-       {{0, 1, "x", "z"}},
-       "none"},
-  };
-  const example::TwoLevelPolicy policy(2, 1000);
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.name);
-    const CompactionPicture picture = MakePicture(c.levels, c.running);
-    const std::optional<CompactionPick> pick = policy.Pick(picture);
-    EXPECT_EQ(DescribePick(pick), c.expected);
-    if (!pick) continue;
-    EXPECT_OK(CheckCompactionPick(picture, *pick));
-    EXPECT_EQ(pick->target_file_size, 1000u);
-    EXPECT_EQ(pick->reason, "level 0 holds 2 tables");
-  }
-}
 
 TEST(CustomCompactionTest, ValidateAndEstimate) {
   EXPECT_OK(example::TwoLevelPolicy().Validate());

@@ -18,7 +18,8 @@ using test::DescribePick;
 using test::FileSpec;
 using test::MakePicture;
 
-// Small numbers keep the golden shapes readable: level 1 targets 1000 bytes, level 2 10000.
+// Small numbers keep the shapes readable: level 1 targets 1000 bytes, level 2 10000. The
+// golden picks (testdata/leveled) use the same settings.
 LeveledCompactionOptions StaticOptions() {
   LeveledCompactionOptions o;
   o.level0_file_trigger = 4;
@@ -32,23 +33,6 @@ LeveledCompactionOptions StaticOptions() {
   return o;
 }
 
-LeveledCompactionOptions DynamicOptions() {
-  LeveledCompactionOptions o = StaticOptions();
-  o.dynamic_level_bytes = true;
-  return o;
-}
-
-struct PickCase {
-  const char* name;
-  LeveledCompactionOptions options;
-  std::vector<std::vector<FileSpec>> levels;
-  std::vector<RunningCompaction> running;
-  const char* expected;
-};
-
-// Four overlapping level-0 tables spanning [a, e].
-const std::vector<FileSpec> kFourOverlapping = {
-    {4, "b", "e", 10}, {3, "c", "d", 10}, {2, "a", "b", 10}, {1, "d", "e", 10}};
 // Four level-0 tables within [a, b].
 const std::vector<FileSpec> kFourNarrow = {
     {4, "a", "b", 10}, {3, "a", "b", 10}, {2, "a", "a", 10}, {1, "b", "b", 10}};
@@ -59,237 +43,12 @@ const std::vector<FileSpec> kOverTarget = {
 const std::vector<FileSpec> kNextLevel = {
     {20, "a", "b", 300}, {21, "c", "e", 50}, {22, "h", "k", 1000}};
 
-std::vector<FileSpec> WithBusy(std::vector<FileSpec> files, uint64_t number) {
-  for (FileSpec& f : files) f.busy = f.busy || f.number == number;
-  return files;
-}
 std::vector<FileSpec> WithDeletions(std::vector<FileSpec> files, uint64_t number,
                                     uint64_t deletions) {
   for (FileSpec& f : files) {
     if (f.number == number) f.deletions = deletions;
   }
   return files;
-}
-
-LeveledCompactionOptions TombstonesDisabled() {
-  LeveledCompactionOptions o = StaticOptions();
-  o.tombstone_ratio_trigger = 1.5;
-  return o;
-}
-
-const PickCase kPickCases[] = {
-    {"EmptyTree", StaticOptions(), {}, {}, "none"},
-    {"UnderTargets",
-     StaticOptions(),
-     {{{3, "a", "z", 10}, {2, "a", "z", 10}, {1, "a", "z", 10}}, {{10, "a", "m", 500}}},
-     {},
-     "none"},
-    {"Level0TriggerMovesTheOverlapGroupAndBaseOverlap",
-     StaticOptions(),
-     {kFourOverlapping,
-      {{10, "a", "c", 100}, {11, "d", "f", 100}, {12, "x", "z", 100}},
-      {{20, "a", "a", 50}, {21, "f", "g", 50}, {22, "h", "h", 50}}},
-     {},
-     "L0:4,3,2,1 L1:10,11 -> L1 gp:20,21"},
-    {"Level0PicksOldestDisjointGroup",
-     StaticOptions(),
-     {{{4, "m", "n", 10}, {3, "a", "b", 10}, {2, "m", "p", 10}, {1, "c", "d", 10}}},
-     {},
-     "L0:1 -> L1 move"},
-    {"Level0BusyTableBlocksItsWholeGroup",
-     StaticOptions(),
-     {{{5, "x", "y", 10},
-       {4, "a", "c", 10},
-       {3, "b", "d", 10, 0, 0, true},
-       {2, "a", "b", 10},
-       {1, "c", "e", 10}}},
-     {},
-     "L0:5 -> L1 move"},
-    {"Level0BusyTablesDoNotCountTowardTheTrigger",
-     StaticOptions(),
-     {{{4, "x", "y", 10}, {3, "a", "b", 10, 0, 0, true}, {2, "c", "d", 10}, {1, "e", "f", 10}}},
-     {},
-     "none"},
-    {"Level0BlockedByBusyBaseTable",
-     StaticOptions(),
-     {kFourOverlapping, {{10, "a", "c", 100, 0, 0, true}}},
-     {},
-     "none"},
-    {"LevelOverTargetPicksSmallestOverlapRatio",
-     StaticOptions(),
-     {{}, kOverTarget, kNextLevel, {{30, "d", "d", 10}}},
-     {},
-     "L1:11 L2:21 -> L2 gp:30"},
-    {"TombstoneHeavyTableFirstInDueLevel",
-     StaticOptions(),
-     {{}, WithDeletions(kOverTarget, 12, 60), kNextLevel},
-     {},
-     "L1:12 L2:22 -> L2"},
-    {"HigherTombstoneRatioFirst",
-     StaticOptions(),
-     {{}, WithDeletions(WithDeletions(kOverTarget, 12, 70), 10, 60), kNextLevel},
-     {},
-     "L1:12 L2:22 -> L2"},
-    {"TombstonePriorityOffWhenDisabled",
-     TombstonesDisabled(),
-     {{}, WithDeletions(kOverTarget, 12, 60), kNextLevel},
-     {},
-     "L1:11 L2:21 -> L2"},
-    {"CleanCutExpandsStartLevel",
-     StaticOptions(),
-     {{},
-      {{10, "a", "c", 400}, {11, "c", "e", 400}, {12, "g", "i", 400}},
-      {{20, "a", "a", 10}, {21, "e", "f", 100}, {22, "g", "i", 2000}}},
-     {},
-     "L1:10,11 L2:20,21 -> L2"},
-    {"CleanCutExpandsOutputLevel",
-     StaticOptions(),
-     {{},
-      {{10, "a", "c", 1100}},
-      {{20, "b", "d", 100}, {21, "d", "f", 100}, {22, "f", "g", 100}, {23, "h", "i", 100}}},
-     {},
-     "L1:10 L2:20,21,22 -> L2"},
-    {"GrandparentFilesOverlapTheWholePick",
-     StaticOptions(),
-     {{},
-      {{10, "c", "f", 1100}},
-      {{20, "a", "d", 100}, {21, "e", "g", 100}},
-      {{30, "a", "b", 50}, {31, "c", "c", 100}, {32, "d", "h", 200}, {33, "i", "j", 100}}},
-     {},
-     "L1:10 L2:20,21 -> L2 gp:30,31,32"},
-    {"TrivialMoveWithinGrandparentLimit",
-     StaticOptions(),
-     {{}, {{10, "a", "b", 1100}}, {}, {{30, "a", "b", 300}}},
-     {},
-     "L1:10 -> L2 gp:30 move"},
-    {"NoTrivialMoveOverGrandparentLimit",
-     StaticOptions(),
-     {{}, {{10, "a", "b", 1100}}, {}, {{30, "a", "b", 301}}},
-     {},
-     "L1:10 -> L2 gp:30"},
-    {"SkipsBeingCompactedTable",
-     StaticOptions(),
-     {{},
-      {{10, "a", "c", 400},
-       {11, "d", "f", 400, 0, 0, true},
-       {12, "g", "i", 400},
-       {13, "j", "k", 400}},
-      kNextLevel},
-     {},
-     "L1:10 L2:20,21 -> L2"},
-    {"SkipsPickWhoseOverlapIsBusy",
-     StaticOptions(),
-     {{}, kOverTarget, WithBusy(kNextLevel, 21)},
-     {},
-     "L1:12 L2:22 -> L2"},
-    {"RunningCompactionOnIntersectingLevelsBlocks",
-     StaticOptions(),
-     {{}, {{10, "a", "c", 1100}}},
-     {{1, 2, "b", "b"}},
-     "none"},
-    {"RunningCompactionElsewhereDoesNotBlock",
-     StaticOptions(),
-     {{}, {{10, "a", "c", 1100}}},
-     {{3, 4, "a", "z"}, {1, 2, "d", "z"}, {0, -1, "a", "z"}},
-     "L1:10 -> L2 move"},
-    {"HighestScoreFirst",
-     StaticOptions(),
-     {kFourNarrow, {{10, "m", "n", 1500}}},
-     {},
-     "L1:10 -> L2 move"},
-    {"ScoreTieGoesToShallowerLevel",
-     StaticOptions(),
-     {kFourNarrow, {{10, "m", "n", 1000}}},
-     {},
-     "L0:4,3,2,1 -> L1"},
-    {"FallsBackToNextDueLevel",
-     StaticOptions(),
-     {{}, {{10, "a", "c", 2000}}, {{20, "a", "c", 100, 0, 0, true}, {21, "x", "y", 10050}}},
-     {},
-     "L2:21 -> L3 move"},
-    {"TombstoneCleanupRewritesLastLevelInPlace",
-     StaticOptions(),
-     {{}, {}, {}, {}, {}, {}, {{60, "a", "c", 100, 60, 7200}}},
-     {},
-     "L6:60 -> L6"},
-    {"TombstoneCleanupAtLastLevelKeepsCleanCut",
-     StaticOptions(),
-     {{}, {}, {}, {}, {}, {}, {{60, "a", "c", 100, 60, 7200}, {61, "c", "e", 100}}},
-     {},
-     "L6:60,61 -> L6"},
-    {"TombstoneCleanupPushesDownOneLevel",
-     StaticOptions(),
-     {{}, {}, {{20, "a", "c", 100, 80, 7200}}, {{30, "b", "d", 100}}},
-     {},
-     "L2:20 L3:30 -> L3"},
-    {"TombstoneCleanupWaitsForMinAge",
-     StaticOptions(),
-     {{}, {}, {{20, "a", "c", 100, 80, 3599}}},
-     {},
-     "none"},
-    {"TombstoneCleanupBelowTriggerIgnored",
-     StaticOptions(),
-     {{}, {}, {{20, "a", "c", 100, 49, 7200}}},
-     {},
-     "none"},
-    {"TombstoneCleanupDisabledAboveOne",
-     TombstonesDisabled(),
-     {{}, {}, {{20, "a", "c", 100, 100, 7200}}},
-     {},
-     "none"},
-    {"TombstoneCleanupFromLevel0",
-     StaticOptions(),
-     {{{2, "x", "y", 10}, {1, "a", "c", 10, 90, 7200}}},
-     {},
-     "L0:1 -> L1"},
-    {"TombstoneCleanupHighestRatioFirst",
-     StaticOptions(),
-     {{}, {}, {{20, "a", "c", 100, 60, 7200}}, {}, {}, {{50, "x", "y", 100, 90, 7200}}},
-     {},
-     "L5:50 -> L6"},
-    {"DynamicEmptyTreeLevel0IntoLastLevel",
-     DynamicOptions(),
-     {kFourNarrow},
-     {},
-     "L0:4,3,2,1 -> L6"},
-    {"DynamicLevel0IntoBaseLevel",
-     DynamicOptions(),
-     {kFourNarrow, {}, {}, {}, {}, {}, {{60, "a", "z", 1000000}}},
-     {},
-     "L0:4,3,2,1 -> L2"},
-    {"DynamicLevelOverTarget",
-     DynamicOptions(),
-     {{},
-      {},
-      {},
-      {},
-      {},
-      {{50, "a", "m", 100000}, {51, "n", "z", 100001}},
-      {{60, "a", "f", 400000}, {61, "g", "z", 600000}}},
-     {},
-     "L5:51 L6:61 -> L6"},
-    {"DynamicBaseNeverBelowData",
-     DynamicOptions(),
-     {kFourNarrow, {{10, "a", "b", 5}}, {}, {}, {}, {}, {{60, "a", "z", 1000000}}},
-     {},
-     "L0:4,3,2,1 L1:10 -> L1"},
-};
-
-TEST(LeveledPolicyTest, GoldenPicks) {
-  for (const PickCase& c : kPickCases) {
-    SCOPED_TRACE(c.name);
-    auto policy = NewLeveledCompaction(c.options);
-    ASSERT_OK(policy->Validate());
-    const CompactionPicture picture = MakePicture(c.levels, c.running);
-    const std::optional<CompactionPick> pick = policy->Pick(picture);
-    EXPECT_EQ(DescribePick(pick), c.expected);
-    if (!pick) continue;
-    EXPECT_OK(CheckCompactionPick(picture, *pick));
-    EXPECT_EQ(pick->target_file_size, c.options.target_file_size);
-    EXPECT_EQ(pick->max_grandparent_overlap_bytes, c.options.max_grandparent_overlap_bytes);
-    EXPECT_FALSE(pick->drop_only);
-    EXPECT_FALSE(pick->reason.empty());
-  }
 }
 
 TEST(LeveledPolicyTest, ReasonsNameTheTrigger) {
@@ -303,46 +62,6 @@ TEST(LeveledPolicyTest, ReasonsNameTheTrigger) {
   pick = policy->Pick(MakePicture({{}, {}, {}, {}, {}, {}, {{60, "a", "c", 100, 60, 7200}}}));
   ASSERT_TRUE(pick);
   EXPECT_EQ(pick->reason, "tombstones: file 60 of L6 is 60% deletions, 7200 s old");
-}
-
-// Dynamic targets for a few shapes, with D = 1000 and m = 10: the base level's target stays
-// at or above D / m = 100, and levels above the base are unused (0).
-TEST(LeveledPolicyTest, DynamicLevelTargets) {
-  struct Case {
-    const char* name;
-    std::vector<uint64_t> level_bytes;  // Levels 1..6, one table each when > 0.
-    int base_level;
-    std::vector<uint64_t> targets;  // Levels 0..6.
-  };
-  const Case cases[] = {
-      {"Empty", {0, 0, 0, 0, 0, 0}, 6, {0, 0, 0, 0, 0, 0, 1000}},
-      {"LastLevelSmall", {0, 0, 0, 0, 0, 500}, 6, {0, 0, 0, 0, 0, 0, 500}},
-      {"JustBelowSecondLevel", {0, 0, 0, 0, 0, 999}, 6, {0, 0, 0, 0, 0, 0, 999}},
-      {"SecondLevelOpensAtD", {0, 0, 0, 0, 0, 1000}, 5, {0, 0, 0, 0, 0, 100, 1000}},
-      {"Million", {0, 0, 0, 0, 0, 1000000}, 2, {0, 0, 100, 1000, 10000, 100000, 1000000}},
-      {"HundredMillion",
-       {0, 0, 0, 0, 0, 100000000},
-       1,
-       {0, 1000, 10000, 100000, 1000000, 10000000, 100000000}},
-      {"LargestLevelSetsTheBottom", {0, 0, 0, 0, 5000, 2000}, 5, {0, 0, 0, 0, 0, 500, 5000}},
-      {"BaseMovesUpToData",
-       {5, 0, 0, 0, 0, 1000000},
-       1,
-       {0, 100, 100, 1000, 10000, 100000, 1000000}},
-  };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.name);
-    std::vector<std::vector<FileSpec>> levels(7);
-    for (int l = 1; l <= 6; ++l) {
-      if (c.level_bytes[l - 1] > 0) {
-        levels[l].push_back({static_cast<uint64_t>(l), "a", "z", c.level_bytes[l - 1]});
-      }
-    }
-    const compaction::LevelTargets t =
-        compaction::ComputeLevelTargets(MakePicture(levels), DynamicOptions());
-    EXPECT_EQ(t.base_level, c.base_level);
-    EXPECT_EQ(t.bytes, c.targets);
-  }
 }
 
 TEST(LeveledPolicyTest, StaticLevelTargets) {
@@ -463,6 +182,7 @@ TEST(LeveledPolicyTest, NoGrandparentLimitAllowsAnyTrivialMove) {
   o.max_grandparent_overlap_bytes = 0;
   EXPECT_EQ(DescribePick(NewLeveledCompaction(o)->Pick(picture)), "L1:10 -> L2 gp:30 move");
 }
+
 
 }  // namespace
 }  // namespace kvlsm

@@ -42,106 +42,6 @@ std::vector<FileSpec> Busy(std::vector<FileSpec> runs, uint64_t number) {
   return runs;
 }
 
-struct PickCase {
-  const char* name;
-  SizeTieredCompactionOptions options;
-  std::vector<std::vector<FileSpec>> levels;
-  const char* expected;
-};
-
-const PickCase kPickCases[] = {
-    {"Empty", Options(), {}, "none"},
-    {"OneRun", Options(), {Runs({100})}, "none"},
-    {"FewerThanMinThreshold", Options(), {Runs({100, 100, 100, 10000})}, "none"},
-    {"FourSimilarRuns", Options(), {Runs({100, 100, 100, 100, 10000})}, "L0:5,4,3,2 -> L0"},
-    {"MaxThresholdCapsTheBucket",
-     Options(2, 3),
-     {Runs({100, 100, 100, 100, 100, 100000})},
-     "L0:6,5,4 -> L0"},
-    {"OnlyRunsAdjacentInAgeMerge", Options(), {Runs({100, 100, 5000, 100, 100, 100000})}, "none"},
-    {"SmallestAverageBucketWins",
-     Options(),
-     {Runs({1000, 1000, 1000, 1000, 100, 100, 100, 100, 1000000})},
-     "L0:5,4,3,2 -> L0"},
-    {"EqualAverageMoreRunsWin",
-     Options(2),
-     {Runs({100, 100, 100000, 100, 100, 100, 10000000})},
-     "L0:4,3,2 -> L0"},
-    // 100 then 140 (<= 1.5 x 100) join; 190 > 1.5 x 120 does not.
-    {"BucketBoundsFollowTheAverage",
-     Options(2),
-     {Runs({100, 140, 190, 260, 100000})},
-     "L0:5,4 -> L0"},
-    {"LowerBoundFollowsTheAverage", Options(2), {Runs({1000, 499, 400, 10000000})}, "L0:3,2 -> L0"},
-    {"BusyRunBreaksTheBucket",
-     Options(),
-     {Busy(Runs({100, 100, 100, 100, 100, 100, 100, 100000}), 6)},
-     "L0:5,4,3,2 -> L0"},
-    {"SpaceAmplificationMergesEveryRun",
-     Options(),
-     {Runs({300, 200, 100, 500})},
-     "L0:4,3,2,1 -> L0"},
-    {"SpaceAmplificationWaitsForBusyRuns",
-     Options(),
-     {Busy(Runs({300, 200, 100, 500}), 3)},
-     "none"},
-    {"SpaceAmplificationAtTheLimitIsNotDue", Options(), {Runs({500, 500})}, "none"},
-    {"SpaceAmplificationOfAnEmptyOldestRun", Options(), {Runs({10, 0})}, "L0:2,1 -> L0"},
-    {"TombstoneRunOldest",
-     Options(),
-     {{{3, "a", "z", 100}, {2, "a", "z", 100}, {1, "a", "z", 1000, 60, 90000}}},
-     "L0:1 -> L0"},
-    {"TombstoneRunTooYoung",
-     Options(),
-     {{{3, "a", "z", 100}, {2, "a", "z", 100}, {1, "a", "z", 1000, 60, 86399}}},
-     "none"},
-    {"TombstoneRunOverlappingOlderRunIsSkipped",
-     Options(),
-     {{{3, "m", "n", 100, 90, 90000}, {2, "x", "y", 100, 60, 90000}, {1, "a", "n", 1000}}},
-     "L0:2 -> L0"},
-    {"TombstoneRunHighestRatioFirst",
-     Options(),
-     {{{3, "m", "n", 100, 90, 90000}, {2, "x", "y", 100, 60, 90000}, {1, "a", "c", 1000}}},
-     "L0:3 -> L0"},
-    {"TombstoneRunDisabledAboveOne",
-     [] {
-       SizeTieredCompactionOptions o = Options();
-       o.tombstone_ratio_trigger = 1.01;
-       return o;
-     }(),
-     {{{2, "a", "z", 100}, {1, "a", "z", 1000, 100, 90000}}},
-     "none"},
-    {"SpaceAmplificationDisabledByInfinity",
-     [] {
-       SizeTieredCompactionOptions o = Options();
-       o.max_space_amplification = std::numeric_limits<double>::infinity();
-       return o;
-     }(),
-     {Runs({300, 200, 100, 500})},
-     "none"},
-    {"TablesBelowLevelZeroAreIgnored",
-     Options(2),
-     {{}, {{10, "a", "b", 100}, {11, "c", "d", 100}, {12, "e", "f", 100}}},
-     "none"},
-};
-
-TEST(SizeTieredPolicyTest, GoldenPicks) {
-  for (const PickCase& c : kPickCases) {
-    SCOPED_TRACE(c.name);
-    auto policy = NewSizeTieredCompaction(c.options);
-    ASSERT_OK(policy->Validate());
-    const CompactionPicture picture = MakePicture(c.levels);
-    const std::optional<CompactionPick> pick = policy->Pick(picture);
-    EXPECT_EQ(DescribePick(pick), c.expected);
-    if (!pick) continue;
-    EXPECT_OK(CheckCompactionPick(picture, *pick));
-    EXPECT_EQ(pick->target_file_size, 0u);
-    EXPECT_TRUE(pick->grandparent_files.empty());
-    EXPECT_FALSE(pick->allow_trivial_move);
-    EXPECT_FALSE(pick->reason.empty());
-  }
-}
-
 TEST(SizeTieredPolicyTest, Reasons) {
   auto policy = NewSizeTieredCompaction(Options());
   auto pick = policy->Pick(MakePicture({Runs({300, 200, 100, 500})}));
@@ -204,6 +104,7 @@ TEST(SizeTieredPolicyTest, ValidateNamesTheField) {
   EXPECT_OK(Options(2, 2).Validate());
   EXPECT_STREQ(NewSizeTieredCompaction()->Name(), "kvlsm.SizeTieredCompaction");
 }
+
 
 }  // namespace
 }  // namespace kvlsm

@@ -28,6 +28,27 @@ TEST(CodingTest, FixedIntsAreLittleEndian) {
   EXPECT_FALSE(GetFixed32(&in, &a));
 }
 
+TEST(CodingTest, Fixed16IsLittleEndian) {
+  char buf[2];
+  EncodeFixed16(buf, 0x0201);
+  EXPECT_EQ(static_cast<uint8_t>(buf[0]), 1);
+  EXPECT_EQ(static_cast<uint8_t>(buf[1]), 2);
+  EXPECT_EQ(DecodeFixed16(buf), 0x0201);
+}
+
+TEST(CodingTest, Fixed16RoundTripsEveryValue) {
+  for (uint32_t v = 0; v <= 0xffff; ++v) {
+    char buf[2];
+    EncodeFixed16(buf, static_cast<uint16_t>(v));
+    ASSERT_EQ(DecodeFixed16(buf), v);
+  }
+}
+
+TEST(CodingTest, Fixed16DecodesHighBytesWithoutSignExtension) {
+  const char buf[2] = {'\xff', '\x80'};
+  EXPECT_EQ(DecodeFixed16(buf), 0x80ff);
+}
+
 TEST(CodingTest, VarintRoundTripAtEveryWidth) {
   std::vector<uint64_t> values = {
       0, 1, 127, 128, 16383, 16384, std::numeric_limits<uint64_t>::max()};

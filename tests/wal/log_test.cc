@@ -165,14 +165,12 @@ bool IsSubsequence(const std::vector<std::string>& sub, const std::vector<std::s
 void RewriteFragment(std::string* log, size_t offset, uint8_t type, uint16_t length,
                      uint32_t log_number) {
   char* h = log->data() + offset;
-  h[log::kLengthOffset] = static_cast<char>(length & 0xff);
-  h[log::kLengthOffset + 1] = static_cast<char>(length >> 8);
+  EncodeFixed16(h + log::kLengthOffset, length);
   h[log::kTypeOffset] = static_cast<char>(type);
   EncodeFixed32(h + log::kLogNumberOffset, log_number);
   const uint32_t header_check = Checksum32(
       std::string_view(h + log::kLengthOffset, log::kHeaderCheckOffset - log::kLengthOffset));
-  h[log::kHeaderCheckOffset] = static_cast<char>(header_check & 0xff);
-  h[log::kHeaderCheckOffset + 1] = static_cast<char>((header_check >> 8) & 0xff);
+  EncodeFixed16(h + log::kHeaderCheckOffset, static_cast<uint16_t>(header_check));
   const size_t payload = std::min<size_t>(length, log->size() - offset - log::kHeaderSize);
   EncodeFixed32(h, Checksum32(std::string_view(h + log::kTypeOffset,
                                                log::kHeaderSize - log::kTypeOffset),
@@ -640,8 +638,7 @@ class CorruptionSweep {
     size_t pos = offset - offset % log::kBlockSize;
     const size_t block_end = pos + log::kBlockSize;
     while (pos + log::kHeaderSize <= block_end && pos < log_.size()) {
-      const size_t length = static_cast<uint8_t>(log_[pos + log::kLengthOffset]) |
-                            static_cast<uint8_t>(log_[pos + log::kLengthOffset + 1]) << 8;
+      const size_t length = DecodeFixed16(log_.data() + pos + log::kLengthOffset);
       pos += log::kHeaderSize + length;
     }
     return offset >= pos;
