@@ -1,31 +1,32 @@
 #include "json_output.h"
 
-#include "json_writer.h"
+#include "support/json_writer.h"
 
 namespace kvlsm::bench {
 namespace {
 
-void OptionalNumber(JsonWriter* json, std::string_view key, const std::optional<double>& value) {
+void OptionalNumber(support::JsonWriter* json, std::string_view key,
+                    const std::optional<double>& value) {
   json->Key(key);
-  value ? json->Number(*value) : json->Null();
+  value ? json->Double(*value) : json->Null();
 }
 
-void WriteFlags(const Flags& flags, JsonWriter* json) {
+void WriteFlags(const Flags& flags, support::JsonWriter* json) {
   json->BeginObject();
   json->Key("command_line");
   json->String(flags.command_line);
   json->Key("num");
-  json->Integer(flags.num);
+  json->Uint(flags.num);
   json->Key("reads");
-  json->Integer(flags.read_ops());
+  json->Uint(flags.read_ops());
   json->Key("key_size");
-  json->Integer(flags.key_size);
+  json->Uint(flags.key_size);
   json->Key("value_size");
-  json->Integer(flags.value_size);
+  json->Uint(flags.value_size);
   json->Key("threads");
-  json->Integer(static_cast<uint64_t>(flags.threads));
+  json->Uint(static_cast<uint64_t>(flags.threads));
   json->Key("seed");
-  json->Integer(flags.seed);
+  json->Uint(flags.seed);
   json->Key("compression");
   json->String(flags.compression == Compression::kZstd ? "zstd" : "none");
   json->Key("compaction");
@@ -33,24 +34,24 @@ void WriteFlags(const Flags& flags, JsonWriter* json) {
   json->Key("sync");
   json->Bool(flags.sync);
   json->Key("cache_mb");
-  json->Integer(flags.cache_mb);
+  json->Uint(flags.cache_mb);
   json->Key("bloom_bits");
-  json->Integer(static_cast<uint64_t>(flags.bloom_bits));
+  json->Uint(static_cast<uint64_t>(flags.bloom_bits));
   json->Key("write_buffer_mb");
-  json->Integer(flags.write_buffer_mb);
+  json->Uint(flags.write_buffer_mb);
   json->Key("repeats");
-  json->Integer(static_cast<uint64_t>(flags.repeats));
+  json->Uint(static_cast<uint64_t>(flags.repeats));
   json->EndObject();
 }
 
-void WriteMachine(const MachineInfo& machine, JsonWriter* json) {
+void WriteMachine(const MachineInfo& machine, support::JsonWriter* json) {
   json->BeginObject();
   json->Key("cpu");
   json->String(machine.cpu);
   json->Key("cores");
-  json->Integer(static_cast<uint64_t>(machine.cores));
+  json->Uint(static_cast<uint64_t>(machine.cores));
   json->Key("memory_bytes");
-  json->Integer(machine.memory_bytes);
+  json->Uint(machine.memory_bytes);
   json->Key("kernel");
   json->String(machine.kernel);
   json->Key("filesystem");
@@ -60,52 +61,52 @@ void WriteMachine(const MachineInfo& machine, JsonWriter* json) {
   json->EndObject();
 }
 
-void WriteRun(const RunResult& run, JsonWriter* json) {
+void WriteRun(const RunResult& run, support::JsonWriter* json) {
   json->BeginObject();
   json->Key("workload");
   json->String(run.workload);
   json->Key("engine");
   json->String(run.engine);
   json->Key("round");
-  json->Integer(static_cast<uint64_t>(run.round));
+  json->Uint(static_cast<uint64_t>(run.round));
   json->Key("ops");
-  json->Integer(run.ops);
+  json->Uint(run.ops);
   json->Key("seconds");
-  json->Number(run.seconds);
+  json->Double(run.seconds);
   json->Key("ops_per_sec");
-  json->Number(run.ops_per_sec);
+  json->Double(run.ops_per_sec);
   json->Key("mb_per_sec");
-  json->Number(run.mb_per_sec);
+  json->Double(run.mb_per_sec);
   json->Key("latency_us");
   json->BeginObject();
   for (auto [name, value] : {std::pair{"p50", run.p50_us}, std::pair{"p99", run.p99_us},
                              std::pair{"p99.9", run.p999_us}, std::pair{"max", run.max_us}}) {
     json->Key(name);
-    json->Number(value);
+    json->Double(value);
   }
   json->EndObject();
   json->Key("user_bytes_written");
-  json->Integer(run.user_bytes_written);
+  json->Uint(run.user_bytes_written);
   json->Key("engine_bytes_written");
-  json->Integer(run.engine_bytes_written);
+  json->Uint(run.engine_bytes_written);
   OptionalNumber(json, "write_amp", run.write_amp);
   json->Key("write_amp_source");
   json->String(run.write_amp_source);
   json->Key("wchar_bytes");
-  json->Integer(run.wchar_bytes);
+  json->Uint(run.wchar_bytes);
   json->Key("cancelled_bytes");
-  json->Integer(run.cancelled_bytes);
+  json->Uint(run.cancelled_bytes);
   json->Key("disk_bytes");
-  json->Integer(run.disk_bytes);
+  json->Uint(run.disk_bytes);
   json->Key("live_bytes");
-  json->Integer(run.live_bytes);
+  json->Uint(run.live_bytes);
   OptionalNumber(json, "space_amp", run.space_amp);
   json->Key("peak_rss_bytes");
-  run.peak_rss_bytes ? json->Integer(*run.peak_rss_bytes) : json->Null();
+  run.peak_rss_bytes ? json->Uint(*run.peak_rss_bytes) : json->Null();
   json->Key("load_seconds");
-  json->Number(run.load_seconds);
+  json->Double(run.load_seconds);
   json->Key("settle_seconds");
-  json->Number(run.settle_seconds);
+  json->Double(run.settle_seconds);
   json->Key("settled");
   json->Bool(run.settled);
   json->Key("settle_note");
@@ -118,7 +119,9 @@ void WriteRun(const RunResult& run, JsonWriter* json) {
 }  // namespace
 
 std::string ResultsJson(const BenchmarkResults& results) {
-  JsonWriter json;
+  std::string out;
+  support::JsonWriter json = support::JsonWriter::ToString(
+      &out, {.indent = 2, .double_digits = 10, .escape_non_ascii = false});
   json.BeginObject();
   json.Key("flags");
   WriteFlags(results.flags, &json);
@@ -145,7 +148,7 @@ std::string ResultsJson(const BenchmarkResults& results) {
   for (const RunResult& run : results.runs) WriteRun(run, &json);
   json.EndArray();
   json.EndObject();
-  return json.text() + "\n";
+  return out;  // Complete, with its final newline: EndObject closed the document.
 }
 
 }  // namespace kvlsm::bench

@@ -5,7 +5,7 @@
 #include "absl/strings/str_format.h"
 #include "flags.h"
 #include "json_output.h"
-#include "report.h"
+#include "markdown_report.h"
 #include "results_table.h"
 #include "runner.h"
 #include "targets.h"
@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     }
   }
   if (!flags->report_dir.empty()) {
-    absl::Status s = WriteReport(flags->report_dir, *results);
+    absl::Status s = WriteMarkdownReport(flags->report_dir, *results);
     if (!s.ok()) {
       std::cerr << "kvlsm-bench: " << s << "\n";
       exit_code = 1;

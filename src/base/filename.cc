@@ -89,15 +89,4 @@ bool ParseFileName(std::string_view name, uint64_t* number, FileType* type) {
   return ParseNumber(name.substr(0, dot), number);
 }
 
-absl::Status SetCurrentFile(Env* env, std::string_view dbname, uint64_t manifest_number) {
-  const std::string manifest = ManifestFileName(dbname, manifest_number);
-  const std::string contents = manifest.substr(dbname.size() + 1) + "\n";
-  const std::string tmp = TempFileName(dbname, manifest_number);
-  absl::Status s = WriteStringToFile(env, contents, tmp, /*sync=*/true);
-  if (s.ok()) s = env->RenameFile(tmp, CurrentFileName(dbname));
-  if (s.ok()) s = env->SyncDir(std::string(dbname));
-  if (!s.ok()) env->RemoveFile(tmp).IgnoreError();
-  return s;
-}
-
 }  // namespace kvlsm

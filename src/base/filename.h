@@ -15,11 +15,11 @@
 #include <string>
 #include <string_view>
 
-#include "absl/status/status.h"
+// SetCurrentFile, declared here before CURRENT got a module of its own; callers that
+// still include only this header find it through this include.
+#include "base/current_file.h"
 
 namespace kvlsm {
-
-class Env;
 
 enum class FileType { kLog, kLock, kTable, kTableIndex, kManifest, kCurrent, kTemp, kInfoLog };
 
@@ -35,10 +35,6 @@ std::string OldInfoLogFileName(std::string_view dbname);
 
 // Parses a name (not a path) from a DB directory. False for names kvlsm does not own.
 bool ParseFileName(std::string_view filename, uint64_t* number, FileType* type);
-
-// Points CURRENT at MANIFEST-<manifest_number>: writes a temp file, syncs it, renames it
-// over CURRENT and syncs the directory.
-absl::Status SetCurrentFile(Env* env, std::string_view dbname, uint64_t manifest_number);
 
 }  // namespace kvlsm
 

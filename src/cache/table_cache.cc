@@ -63,13 +63,18 @@ TableCache::TableCache(const TableCacheOptions& options)
 
 TableCache::~TableCache() = default;
 
-absl::Status TableCache::CheckFiles(const FileMetaData& file) const {
+absl::Status CheckTableFiles(Env* env, const std::string& dbname, const std::string& index_dir,
+                             const FileMetaData& file) {
   // A table the MANIFEST names must exist with the recorded sizes; anything else is
   // damage, reported as such and naming the file.
   for (const auto& [name, expected] :
-       {std::pair{TableFileName(options_.dbname, file.number), file.data_size},
-        std::pair{TableIndexFileName(options_.index_dir, file.number), file.index_size}}) {
-    auto size = options_.env->GetFileSize(name);
+       {std::pair{TableFileName(dbname, file.number), file.data_size},
+        std::pair{TableIndexFileName(index_dir, file.number), file.index_size}}) {
+    auto size = env->GetFileSize(name);
+    if (absl::IsNotFound(size.status())) {
+      return absl::DataLossError(
+          absl::StrFormat("table file %s: missing (named by the MANIFEST)", name));
+    }
     if (!size.ok()) {
       return absl::DataLossError(
           absl::StrFormat("table file %s, named by the MANIFEST, cannot be read: %s", name,
@@ -81,6 +86,10 @@ absl::Status TableCache::CheckFiles(const FileMetaData& file) const {
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status TableCache::CheckFiles(const FileMetaData& file) const {
+  return CheckTableFiles(options_.env, options_.dbname, options_.index_dir, file);
 }
 
 TableReader* TableCache::Reader(Cache* cache, Cache::Handle* handle) {

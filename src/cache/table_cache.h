@@ -27,6 +27,14 @@ namespace kvlsm {
 class GetContext;
 class TableReader;
 
+// OK when both files of table `file` exist with the sizes the MANIFEST records: the .sst
+// in `dbname`, the .idx in `index_dir`. DataLoss naming the file otherwise ("table file
+// <path>: missing (named by the MANIFEST)", "table file <path>, named by the MANIFEST,
+// cannot be read: ...", "table file <path> has <n> bytes but the MANIFEST records <m>").
+// TableCache::CheckFiles and kvlsm-inspect verify use it.
+absl::Status CheckTableFiles(Env* env, const std::string& dbname, const std::string& index_dir,
+                             const FileMetaData& file);
+
 struct TableCacheOptions {
   Env* env = nullptr;
   std::string dbname;     // Where the .sst files live.

@@ -1,9 +1,7 @@
 #include "db/db_setup.h"
 
-#include <algorithm>
-
-#include "base/filename.h"
 #include "kvlsm/comparator.h"
+#include "wal/wal_files.h"
 
 namespace kvlsm {
 namespace {
@@ -50,18 +48,7 @@ WalReplayOptions MakeWalReplayOptions(const Options& options, const std::string&
 absl::StatusOr<std::vector<uint64_t>> LiveWalNumbers(
     Env* env, const std::string& dbname, uint64_t min_log,
     const std::function<void(uint64_t)>& saw_file) {
-  auto children = env->GetChildren(dbname);
-  if (!children.ok()) return children.status();
-  std::vector<uint64_t> logs;
-  for (const std::string& name : *children) {
-    uint64_t number;
-    FileType type;
-    if (!ParseFileName(name, &number, &type)) continue;
-    if (saw_file) saw_file(number);
-    if (type == FileType::kLog && number >= min_log) logs.push_back(number);
-  }
-  std::sort(logs.begin(), logs.end());
-  return logs;
+  return ListWalNumbers(env, dbname, min_log, saw_file);
 }
 
 }  // namespace kvlsm

@@ -31,7 +31,7 @@ WalReplayOptions MakeWalReplayOptions(const Options& options, const std::string&
 
 // The numbers of the WAL files in `dbname` at or above min_log, ascending: the ones that
 // may hold live data. `saw_file`, when set, is called with the number of every file
-// kvlsm named there (of any type).
+// kvlsm named there (of any type). ListWalNumbers (wal/wal_files.h) does the listing.
 absl::StatusOr<std::vector<uint64_t>> LiveWalNumbers(
     Env* env, const std::string& dbname, uint64_t min_log,
     const std::function<void(uint64_t)>& saw_file = nullptr);

@@ -4,13 +4,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/current_file.h"
 #include "base/filename.h"
 #include "base/get_context.h"
-#include "manifest/level_iterator.h"
 #include "cache/table_cache.h"
 #include "kvlsm/comparator.h"
 #include "kvlsm/merge_operator.h"
-#include "wal/log_reader.h"
+#include "manifest/level_iterator.h"
+#include "manifest/manifest_replay.h"
+#include "manifest/version_builder.h"
 #include "wal/log_writer.h"
 
 namespace kvlsm {
@@ -61,73 +63,6 @@ void Version::AddIterators(const ReadOptions& options,
   }
 }
 
-// Applies edits to a base Version to make the next one.
-class VersionBuilder {
- public:
-  VersionBuilder(const InternalKeyComparator* comparator, TableCache* table_cache,
-                 const Version& base)
-      : version_(std::make_shared<Version>(comparator, table_cache)) {
-    for (int level = 0; level < kNumLevels; ++level) {
-      version_->files_[level] = base.files_[level];
-    }
-  }
-
-  // DataLoss when the edit removes a table that is not there or adds one twice.
-  absl::Status Apply(const VersionEdit& edit) {
-    for (const auto& [level, number] : edit.deleted_files) {
-      FileList& files = version_->files_[level];
-      auto it = std::find_if(files.begin(), files.end(),
-                             [n = number](const auto& f) { return f->number == n; });
-      if (it == files.end()) {
-        return absl::DataLossError(
-            absl::StrFormat("version edit removes table %06d from level %d, which does not "
-                            "hold it",
-                            number, level));
-      }
-      files.erase(it);
-    }
-    for (const auto& [level, meta] : edit.new_files) {
-      for (const FileList& files : version_->files_) {
-        for (const auto& f : files) {
-          if (f->number == meta.number) {
-            return absl::DataLossError(
-                absl::StrFormat("version edit adds table %06d twice", meta.number));
-          }
-        }
-      }
-      version_->files_[level].push_back(std::make_shared<const FileMetaData>(meta));
-    }
-    return absl::OkStatus();
-  }
-
-  // Sorts the levels and checks that levels >= 1 are disjoint.
-  absl::StatusOr<std::shared_ptr<Version>> Finish() {
-    const InternalKeyComparator* cmp = version_->comparator_;
-    FileList& l0 = version_->files_[0];
-    std::sort(l0.begin(), l0.end(), [](const auto& a, const auto& b) {
-      if (a->largest_seqno != b->largest_seqno) return a->largest_seqno > b->largest_seqno;
-      return a->number > b->number;
-    });
-    for (int level = 1; level < kNumLevels; ++level) {
-      FileList& files = version_->files_[level];
-      std::sort(files.begin(), files.end(), [cmp](const auto& a, const auto& b) {
-        return cmp->Compare(a->smallest, b->smallest) < 0;
-      });
-      for (size_t i = 1; i < files.size(); ++i) {
-        if (cmp->Compare(files[i - 1]->largest, files[i]->smallest) >= 0) {
-          return absl::DataLossError(absl::StrFormat("tables %06d and %06d overlap in level %d",
-                                                     files[i - 1]->number, files[i]->number,
-                                                     level));
-        }
-      }
-    }
-    return version_;
-  }
-
- private:
-  std::shared_ptr<Version> version_;
-};
-
 VersionSet::VersionSet(const std::string& dbname, const Options* options, TableCache* table_cache,
                        const InternalKeyComparator* comparator)
     : dbname_(dbname),
@@ -144,71 +79,12 @@ void VersionSet::MarkFileNumberUsed(uint64_t number) {
   next_file_number_ = std::max(next_file_number_, number + 1);
 }
 
-namespace {
-
-// A torn tail of the MANIFEST is an edit that never took effect (each is synced before it
-// does); anything else is damage.
-class ManifestReporter final : public LogReader::Reporter {
- public:
-  void Corruption(size_t bytes, const absl::Status& reason, uint64_t offset,
-                  LogReader::DropKind kind) override {
-    if (kind == LogReader::DropKind::kDamage && damage.ok()) damage = reason;
-  }
-  absl::Status damage;
-};
-
-}  // namespace
-
 absl::Status VersionSet::Recover(SequenceNumber* last_sequence) {
-  Env* env = options_->env;
-  std::string current;
-  absl::Status s = ReadFileToString(env, CurrentFileName(dbname_), &current);
+  ManifestReplay replay(options_->env, dbname_, comparator_, table_cache_, *current_);
+  absl::Status s = replay.Replay();
   if (!s.ok()) return s;
-  uint64_t manifest_number;
-  FileType type;
-  if (current.empty() || current.back() != '\n' ||
-      !ParseFileName(std::string_view(current).substr(0, current.size() - 1), &manifest_number,
-                     &type) ||
-      type != FileType::kManifest) {
-    return absl::DataLossError(absl::StrCat(
-        CurrentFileName(dbname_), ": does not name a MANIFEST (", current.size(), " bytes)"));
-  }
-  const std::string manifest = ManifestFileName(dbname_, manifest_number);
-  auto file = env->NewSequentialFile(manifest);
-  if (!file.ok()) {
-    // A missing MANIFEST is damage; any other failure (EIO, EMFILE) is the I/O error's.
-    const absl::StatusCode code = absl::IsNotFound(file.status()) ? absl::StatusCode::kDataLoss
-                                                                  : file.status().code();
-    return absl::Status(code, absl::StrFormat("CURRENT names %s, which cannot be read: %s",
-                                              manifest, file.status().message()));
-  }
-  ManifestReporter reporter;
-  LogReader reader(*std::move(file), &reporter, manifest_number);
-  VersionEdit state;
-  VersionBuilder builder(comparator_, table_cache_, *current_);
-  std::string scratch;
-  std::string_view record;
-  while (reader.ReadRecord(&record, &scratch)) {
-    VersionEdit edit;
-    s = edit.DecodeFrom(record);
-    if (s.ok()) s = builder.Apply(edit);
-    if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrFormat("%s: record at byte %d: %s", manifest,
-                                                    reader.LastRecordOffset(), s.message()));
-    }
-    state.Apply(edit);
-  }
-  if (!reader.status().ok()) {
-    return absl::Status(reader.status().code(),
-                        absl::StrFormat("%s: %s", manifest, reader.status().message()));
-  }
-  if (!reporter.damage.ok()) {
-    return absl::DataLossError(absl::StrFormat("%s: %s", manifest, reporter.damage.message()));
-  }
-  if (!state.comparator || !state.next_file_number || !state.log_number || !state.last_sequence) {
-    return absl::DataLossError(absl::StrCat(
-        manifest, ": incomplete (no comparator, file number, log number or sequence)"));
-  }
+  if (!replay.problems().empty()) return replay.problems().front();
+  const VersionEdit& state = replay.state();
   if (*state.comparator != options_->comparator->Name()) {
     return absl::InvalidArgumentError(
         absl::StrCat(dbname_, ": the DB was created with comparator '", *state.comparator,
@@ -220,25 +96,24 @@ absl::Status VersionSet::Recover(SequenceNumber* last_sequence) {
         absl::StrCat(dbname_, ": the DB was written with merge operator '", *state.merge_operator,
                      "' but Options::merge_operator is '", options_->merge_operator->Name(), "'"));
   }
-  auto version = builder.Finish();
-  if (!version.ok()) {
-    return absl::DataLossError(absl::StrFormat("%s: %s", manifest, version.status().message()));
-  }
+  std::shared_ptr<Version> version;
+  s = replay.Finish(&version);
+  if (!s.ok()) return s;
 
   if (options_->paranoid_checks) {
     // Every table the MANIFEST names must be there, whole.
-    for (const FileList& files : (*version)->files_) {
+    for (const FileList& files : version->files_) {
       for (const auto& f : files) {
         if (absl::Status s = table_cache_->CheckFiles(*f); !s.ok()) return s;
       }
     }
   }
 
-  current_ = *std::move(version);
+  current_ = std::move(version);
   versions_.push_back(current_);
-  next_file_number_ = std::max(*state.next_file_number, manifest_number + 1);
+  next_file_number_ = std::max(*state.next_file_number, replay.manifest_number() + 1);
   log_number_ = *state.log_number;
-  manifest_number_ = manifest_number;
+  manifest_number_ = replay.manifest_number();
   *last_sequence = *state.last_sequence;
   return absl::OkStatus();
 }
@@ -280,8 +155,9 @@ absl::Status VersionSet::LogAndApply(VersionEdit* edit, SequenceNumber last_sequ
   VersionBuilder builder(comparator_, table_cache_, *current_);
   absl::Status s = builder.Apply(*edit);
   if (!s.ok()) return s;
-  auto version = builder.Finish();
-  if (!version.ok()) return version.status();
+  std::shared_ptr<Version> version;
+  s = builder.Finish(&version);
+  if (!s.ok()) return s;
 
   const uint64_t old_manifest = manifest_number_;
   const bool new_manifest = manifest_ == nullptr;
@@ -308,7 +184,7 @@ absl::Status VersionSet::LogAndApply(VersionEdit* edit, SequenceNumber last_sequ
     return s;
   }
   if (new_manifest) kept_manifests_.clear();
-  current_ = *std::move(version);
+  current_ = std::move(version);
   versions_.push_back(current_);
   log_number_ = *edit->log_number;
   return absl::OkStatus();

@@ -1,14 +1,12 @@
-// The tools' shared pieces: command-line parsing, key formats, the JSON writer, key ranges
-// and the progress bar's line.
+// The tools' shared pieces: command-line parsing, key formats, key ranges and the progress
+// bar's line. (The JSON writer they share with kvlsm-bench: tests/support.)
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "common/bytes_format.h"
 #include "common/command_line.h"
-#include "common/json_writer.h"
 #include "common/key_range.h"
 #include "common/progress_bar.h"
 #include "testutil/testutil.h"
@@ -67,35 +65,6 @@ TEST(BytesFormatTest, TextEscapesAndHexRoundTrips) {
   EXPECT_EQ(*hex.Decode("61007FFF225c2062", "KEY"), binary);
   EXPECT_TRUE(test::MessageContains(hex.Decode("abc", "--from").status(), "--from"));
   EXPECT_TRUE(test::MessageContains(hex.Decode("zz", "KEY").status(), "position 0"));
-}
-
-TEST(JsonWriterTest, OutputParsesWhateverTheBytes) {
-  std::string out;
-  JsonWriter json([&out](std::string_view bytes) { out.append(bytes); });
-  std::string every_byte;
-  for (int c = 0; c < 256; ++c) every_byte.push_back(static_cast<char>(c));
-  json.BeginObject();
-  json.Member("bytes", every_byte);
-  json.Member("count", uint64_t{18446744073709551615u});
-  json.Member("ok", true);
-  json.Key("list");
-  json.BeginArray();
-  json.Double(0.5);
-  json.Double(1.0 / 0.0);
-  json.Null();
-  json.BeginObject();
-  json.EndObject();
-  json.EndArray();
-  json.EndObject();
-  const nlohmann::json parsed = nlohmann::json::parse(out);
-  const std::string decoded = parsed["bytes"];  // Latin-1 code points, as UTF-8.
-  EXPECT_EQ(decoded.size(), 128u + 2 * 128u);
-  EXPECT_EQ(decoded.substr(0, 128), every_byte.substr(0, 128));
-  EXPECT_EQ(parsed["count"].get<uint64_t>(), 18446744073709551615u);
-  EXPECT_TRUE(parsed["ok"].get<bool>());
-  EXPECT_EQ(parsed["list"].size(), 4u);
-  EXPECT_TRUE(parsed["list"][1].is_null());
-  for (char c : out) EXPECT_LT(static_cast<unsigned char>(c), 0x80);
 }
 
 TEST(KeyRangeTest, FromToPrefixAndLimit) {

@@ -38,7 +38,7 @@ absl::Status ScanCommand(const InspectContext& context) {
   read.lower_bound = range.from;
   read.upper_bound = range.to;
   std::unique_ptr<Iterator> iter = (*db)->NewIterator(read);
-  JsonWriter* json = context.json;
+  support::JsonWriter* json = context.json;
   if (json != nullptr) {
     json->Key("entries");
     json->BeginArray();

@@ -51,7 +51,7 @@ void Judge(FileType type, uint64_t number, const ManifestContents& manifest, DbF
       return;
     case FileType::kTable:
     case FileType::kTableIndex:
-      if (!manifest.tables.contains(number)) {
+      if (!manifest.HasTable(number)) {
         file->state = "orphan";
         file->note = "in no table the MANIFEST records (left by a crash, or being written)";
       }
@@ -107,23 +107,25 @@ std::vector<DbFile> ListDbFiles(Env* env, const std::string& db_path, const std:
 
   if (manifest != nullptr) {
     // Every table the MANIFEST records: both halves present, with the recorded sizes.
-    for (const auto& [number, table] : manifest->tables) {
-      for (const auto& [path, kind, expected] :
-           {std::tuple{TableFileName(db_path, number), "table data", table.meta.data_size},
-            std::tuple{TableIndexFileName(index_dir, number), "table index",
-                       table.meta.index_size}}) {
-        if (!present.contains(path)) {
-          files.push_back(DbFile{path, kind, expected, "missing",
-                                 absl::StrFormat("named by %s", manifest->manifest_path)});
-          problems->push_back(absl::DataLossError(absl::StrFormat(
-              "%s: missing (named by %s, level %d)", path, manifest->manifest_path, table.level)));
-          continue;
-        }
-        auto it = std::find_if(files.begin(), files.end(),
-                               [&path](const DbFile& f) { return f.path == path; });
-        if (it->size != expected) {
-          it->note = absl::StrFormat("%d bytes, but the MANIFEST records %d", it->size, expected);
-          problems->push_back(absl::DataLossError(absl::StrFormat("%s: %s", path, it->note)));
+    for (int level = 0; level < kNumLevels; ++level) {
+      for (const auto& table : manifest->Level(level)) {
+        for (const auto& [path, kind, expected] :
+             {std::tuple{TableFileName(db_path, table->number), "table data", table->data_size},
+              std::tuple{TableIndexFileName(index_dir, table->number), "table index",
+                         table->index_size}}) {
+          if (!present.contains(path)) {
+            files.push_back(DbFile{path, kind, expected, "missing",
+                                   absl::StrFormat("named by %s", manifest->manifest_path)});
+            problems->push_back(absl::DataLossError(absl::StrFormat(
+                "%s: missing (named by %s, level %d)", path, manifest->manifest_path, level)));
+            continue;
+          }
+          auto it = std::find_if(files.begin(), files.end(),
+                                 [&path](const DbFile& f) { return f.path == path; });
+          if (it->size != expected) {
+            it->note = absl::StrFormat("%d bytes, but the MANIFEST records %d", it->size, expected);
+            problems->push_back(absl::DataLossError(absl::StrFormat("%s: %s", path, it->note)));
+          }
         }
       }
     }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,36 +9,29 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
-#include "common/progress_bar.h"
-#include "common/report.h"
-#include "common/table_check.h"
 #include "base/filename.h"
+#include "cache/table_cache.h"
+#include "common/field_output.h"
+#include "common/progress_bar.h"
+#include "common/table_check.h"
+#include "inspect/log_file.h"
 #include "inspect/manifest_reader.h"
+#include "wal/wal_files.h"
 
 namespace kvlsm::tools {
 namespace {
 
-// Both halves present with the recorded sizes, then a full read.
+// Both halves present with the recorded sizes (the engine's check), then a full read.
 absl::StatusOr<TableReadResult> VerifyTable(const InspectContext& context,
                                             const ManifestContents& manifest,
-                                            const ManifestTable& table, ProgressBar* progress,
+                                            const FileMetaData& meta, ProgressBar* progress,
                                             uint64_t bytes_before) {
-  const FileMetaData& meta = table.meta;
+  if (absl::Status s = CheckTableFiles(context.env, context.db_path, context.index_dir, meta);
+      !s.ok()) {
+    return s;
+  }
   const std::string sst = TableFileName(context.db_path, meta.number);
   const std::string idx = TableIndexFileName(context.index_dir, meta.number);
-  for (const auto& [path, expected] :
-       {std::pair{sst, meta.data_size}, std::pair{idx, meta.index_size}}) {
-    auto size = context.env->GetFileSize(path);
-    if (absl::IsNotFound(size.status())) {
-      return absl::DataLossError(absl::StrFormat("%s: missing (named by %s, level %d)", path,
-                                                 manifest.manifest_path, table.level));
-    }
-    if (!size.ok()) return size.status();
-    if (*size != expected) {
-      return absl::DataLossError(absl::StrFormat("%s: %d bytes, but %s records %d", path, *size,
-                                                 manifest.manifest_path, expected));
-    }
-  }
   auto result = ReadWholeTable(context.env, sst, idx, [&](uint64_t entries) {
     const uint64_t share =
         meta.num_entries == 0 ? 0 : meta.total_size() * entries / meta.num_entries;
@@ -74,7 +66,7 @@ void VerifyWal(const InspectContext& context, const std::string& path, uint64_t 
   WriteRecord(fields, context.json, "  ");
 }
 
-void WriteLevelCounts(DB* db, std::string_view name, JsonWriter* json) {
+void WriteLevelCounts(DB* db, std::string_view name, support::JsonWriter* json) {
   std::vector<uint64_t> counts;
   for (int level = 0; level < kNumLevels; ++level) {
     const std::optional<std::string> value =
@@ -102,13 +94,15 @@ void WriteLevelCounts(DB* db, std::string_view name, JsonWriter* json) {
 absl::Status VerifyCommand(const InspectContext& context) {
   auto manifest = ReadManifest(context.env, context.db_path);
   if (!manifest.ok()) return manifest.status();
-  JsonWriter* json = context.json;
+  support::JsonWriter* json = context.json;
   std::vector<absl::Status> problems = manifest->problems;
   WriteFields({{"manifest", manifest->manifest_path}, {"manifest_ok", manifest->problems.empty()}},
               json, "", TextLayout::kOneLine);
 
   uint64_t total_bytes = 0;
-  for (const auto& [number, table] : manifest->tables) total_bytes += table.meta.total_size();
+  for (int level = 0; level < kNumLevels; ++level) {
+    for (const auto& table : manifest->Level(level)) total_bytes += table->total_size();
+  }
   if (json != nullptr) {
     json->Key("tables");
     json->BeginArray();
@@ -118,11 +112,11 @@ absl::Status VerifyCommand(const InspectContext& context) {
     ProgressBar progress("verify", total_bytes, "bytes");
     uint64_t bytes_done = 0;
     for (int level = 0; level < kNumLevels; ++level) {
-      for (const ManifestTable* table : manifest->Level(level)) {
+      for (const auto& table : manifest->Level(level)) {
         auto result = VerifyTable(context, *manifest, *table, &progress, bytes_done);
-        bytes_done += table->meta.total_size();
+        bytes_done += table->total_size();
         progress.Update(bytes_done);
-        std::vector<Field> fields = {{"table", absl::StrFormat("%06d", table->meta.number)},
+        std::vector<Field> fields = {{"table", absl::StrFormat("%06d", table->number)},
                                      {"level", uint64_t(level)},
                                      {"ok", result.ok()}};
         if (result.ok()) {
@@ -142,17 +136,15 @@ absl::Status VerifyCommand(const InspectContext& context) {
     json->Key("wal_files");
     json->BeginArray();
   }
-  auto wals = ListWalNumbers(context.env, context.db_path);
-  if (!wals.ok()) return wals.status();
   // WALs below the log number hold nothing live (the files command lists them as orphans).
-  std::vector<uint64_t> logs;
-  std::copy_if(wals->begin(), wals->end(), std::back_inserter(logs),
-               [&](uint64_t n) { return n >= manifest->state.log_number.value_or(0); });
+  auto wals = ListWalNumbers(context.env, context.db_path, manifest->state.log_number.value_or(0));
+  if (!wals.ok()) return wals.status();
+  const std::vector<uint64_t>& logs = *wals;
   for (uint64_t number : logs) {
     VerifyWal(context, LogFileName(context.db_path, number), number, &problems);
   }
   if (json != nullptr) json->EndArray();
-  WriteFields({{"tables_verified", uint64_t{manifest->tables.size()}},
+  WriteFields({{"tables_verified", uint64_t{manifest->TableCount()}},
                {"table_bytes", total_bytes},
                {"entries", entries},
                {"wal_files_verified", uint64_t{logs.size()}},

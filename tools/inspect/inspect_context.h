@@ -18,11 +18,11 @@
 #include "absl/status/statusor.h"
 
 #include "common/bytes_format.h"
-#include "common/json_writer.h"
 #include "common/key_range.h"
 #include "kvlsm/db.h"
 #include "kvlsm/env.h"
 #include "kvlsm/options.h"
+#include "support/json_writer.h"
 
 namespace kvlsm::tools {
 
@@ -34,10 +34,10 @@ struct InspectContext {
   // and kSkipAnyCorruptedRecords.
   Options options;
   BytesFormat format{false};
-  JsonWriter* json = nullptr;     // Null: text output.
-  KeyRange range;                 // --from, --to, --prefix, --limit.
-  std::vector<std::string> args;  // After COMMAND, decoded with `format`.
-  bool salvage = false;           // --salvage (already applied to `options`).
+  support::JsonWriter* json = nullptr;  // Null: text output.
+  KeyRange range;                       // --from, --to, --prefix, --limit.
+  std::vector<std::string> args;        // After COMMAND, decoded with `format`.
+  bool salvage = false;                 // --salvage (already applied to `options`).
   // Command-specific switches.
   bool write = false;            // --write: put and delete may change the DB.
   bool entries = false;          // --entries: wal lists every update of every record.

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "base/filename.h"
 #include "common/command_line.h"
 #include "common/exit_code.h"
-#include "base/filename.h"
 #include "inspect/data_commands.h"
 #include "inspect/health_commands.h"
 #include "inspect/structure_commands.h"
@@ -214,7 +214,7 @@ int Main(int argc, char** argv) {
     return ReportUsageError(kTool, std::string(s.message()));
   }
 
-  JsonWriter json = JsonWriter::ToFile(stdout);
+  support::JsonWriter json = support::JsonWriter::ToFile(stdout);
   if (command_line->Has("json")) {
     context.json = &json;
     json.BeginObject();

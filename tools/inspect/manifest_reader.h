@@ -1,28 +1,26 @@
-// ReadManifest: what the MANIFEST named by CURRENT records, read edit by edit without a
-// VersionSet, so that kvlsm-inspect can describe a damaged MANIFEST as far as it can be
-// read, and a DB another process has open.
+// ReadManifest: what the MANIFEST named by CURRENT records, for kvlsm-inspect. The engine's
+// ManifestReplay (what VersionSet::Recover uses) reads CURRENT and applies the edits; this
+// keeps the edits it saw, so that the tool can list them, and the damage it found, so that
+// a damaged MANIFEST is described as far as it can be read. It works on a DB another
+// process has open, since it opens no DB.
 //
 // Thread safety: a plain function.
 #ifndef KVLSM_TOOLS_INSPECT_MANIFEST_READER_H_
 #define KVLSM_TOOLS_INSPECT_MANIFEST_READER_H_
 
 #include <cstdint>
-#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "manifest/version_edit.h"
-#include "inspect/log_file.h"
 #include "kvlsm/env.h"
+#include "manifest/version_edit.h"
+#include "manifest/version_set.h"
+#include "wal/log_records.h"
 
 namespace kvlsm::tools {
-
-struct ManifestTable {
-  int level = 0;
-  FileMetaData meta;
-};
 
 struct ManifestEditRecord {
   uint64_t offset = 0;  // Of the record in the MANIFEST.
@@ -35,20 +33,22 @@ struct ManifestContents {
   uint64_t manifest_size = 0;
   std::vector<ManifestEditRecord> edits;  // Those that decoded, in order.
   std::vector<LogDrop> drops;             // Regions the log reader dropped.
-  // Damage: dropped regions other than a torn tail, edits that do not decode or do not
-  // apply (removing a table that is not there, adding one twice), missing fields.
+  // Damage (ManifestReplay::problems, then overlapping tables): dropped regions other than
+  // a torn tail, edits that do not decode or do not apply, missing fields.
   std::vector<absl::Status> problems;
-  VersionEdit state;                         // The scalar fields, folded.
-  std::map<uint64_t, ManifestTable> tables;  // The live tables, by number.
+  VersionEdit state;  // The scalar fields, folded.
+  // The live tables as the engine's replay leaves them: level 0 newest first, deeper
+  // levels by smallest key (kvlsm's built-in comparator). Its table cache is null.
+  std::shared_ptr<const Version> version;
 
-  // The tables of one level: level 0 newest (highest number) first, deeper levels by
-  // smallest key.
-  std::vector<const ManifestTable*> Level(int level) const;
+  const FileList& Level(int level) const { return version->files(level); }
+  size_t TableCount() const;
+  bool HasTable(uint64_t number) const;
 };
 
 // NotFound when there is no DB (no CURRENT); DataLoss when CURRENT is malformed or the
-// MANIFEST it names cannot be read; I/O errors as they are. Damage inside the MANIFEST is
-// in problems, not an error.
+// MANIFEST it names is missing; I/O errors as they are. Damage inside the MANIFEST is in
+// problems, not an error.
 absl::StatusOr<ManifestContents> ReadManifest(Env* env, const std::string& db_path);
 
 }  // namespace kvlsm::tools

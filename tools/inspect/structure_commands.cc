@@ -6,11 +6,13 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
-#include "common/report.h"
 #include "base/filename.h"
+#include "common/field_output.h"
 #include "db/write_batch_internal.h"
 #include "inspect/db_files.h"
+#include "inspect/log_file.h"
 #include "inspect/manifest_reader.h"
+#include "wal/wal_files.h"
 
 namespace kvlsm::tools {
 namespace {
@@ -53,7 +55,8 @@ std::vector<Field> EditFields(const ManifestEditRecord& record) {
   return fields;
 }
 
-void WriteDrops(const std::vector<LogDrop>& drops, JsonWriter* json, std::string_view indent) {
+void WriteDrops(const std::vector<LogDrop>& drops, support::JsonWriter* json,
+                std::string_view indent) {
   if (json != nullptr) {
     json->Key("drops");
     json->BeginArray();
@@ -98,7 +101,7 @@ class BatchSummary final : public WriteBatch::Handler {
 // Describes one WAL file; appends its damage to *problems.
 absl::Status DescribeWal(const InspectContext& context, const std::string& path, uint64_t number,
                          const std::string& state, std::vector<absl::Status>* problems) {
-  JsonWriter* json = context.json;
+  support::JsonWriter* json = context.json;
   auto size = context.env->GetFileSize(path);
   if (!size.ok()) return size.status();
   if (json != nullptr) {
@@ -167,7 +170,7 @@ absl::Status DescribeWal(const InspectContext& context, const std::string& path,
 absl::Status ManifestCommand(const InspectContext& context) {
   auto manifest = ReadManifest(context.env, context.db_path);
   if (!manifest.ok()) return manifest.status();
-  JsonWriter* json = context.json;
+  support::JsonWriter* json = context.json;
   const VersionEdit& state = manifest->state;
   std::vector<Field> fields = {{"manifest", manifest->manifest_path},
                                {"manifest_size", manifest->manifest_size},
@@ -178,7 +181,7 @@ absl::Status ManifestCommand(const InspectContext& context) {
   const std::vector<Field> rest = {{"log_number", state.log_number.value_or(0)},
                                    {"next_file_number", state.next_file_number.value_or(0)},
                                    {"last_sequence", state.last_sequence.value_or(0)},
-                                   {"table_count", uint64_t{manifest->tables.size()}}};
+                                   {"table_count", uint64_t{manifest->TableCount()}}};
   fields.insert(fields.end(), rest.begin(), rest.end());
   WriteFields(fields, json, "");
   if (json != nullptr) {
@@ -186,9 +189,9 @@ absl::Status ManifestCommand(const InspectContext& context) {
     json->BeginArray();
   }
   for (int level = 0; level < kNumLevels; ++level) {
-    const std::vector<const ManifestTable*> tables = manifest->Level(level);
+    const FileList& tables = manifest->Level(level);
     uint64_t bytes = 0;
-    for (const ManifestTable* t : tables) bytes += t->meta.total_size();
+    for (const auto& t : tables) bytes += t->total_size();
     if (json != nullptr) {
       json->BeginObject();
       WriteFields({{"level", uint64_t(level)}, {"bytes", bytes}}, json, "");
@@ -198,8 +201,8 @@ absl::Status ManifestCommand(const InspectContext& context) {
       std::printf("L%d: %zu tables, %llu bytes\n", level, tables.size(),
                   static_cast<unsigned long long>(bytes));
     }
-    for (const ManifestTable* t : tables) {
-      WriteRecord(TableFields(t->meta, context.format), json, "  ");
+    for (const auto& t : tables) {
+      WriteRecord(TableFields(*t, context.format), json, "  ");
     }
     if (json != nullptr) {
       json->EndArray();
@@ -240,7 +243,7 @@ absl::Status WalCommand(const InspectContext& context) {
     for (uint64_t number : *numbers)
       wals.emplace_back(LogFileName(context.db_path, number), number);
   }
-  JsonWriter* json = context.json;
+  support::JsonWriter* json = context.json;
   if (json != nullptr) {
     json->Key("wal_files");
     json->BeginArray();
@@ -266,7 +269,7 @@ absl::Status FilesCommand(const InspectContext& context) {
   }
   const std::vector<DbFile> files = ListDbFiles(context.env, context.db_path, context.index_dir,
                                                 manifest.ok() ? &*manifest : nullptr, &problems);
-  JsonWriter* json = context.json;
+  support::JsonWriter* json = context.json;
   if (json != nullptr) {
     json->Key("files");
     json->BeginArray();

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
-#include "common/progress_bar.h"
-#include "common/report.h"
-#include "common/table_check.h"
 #include "base/dbformat.h"
+#include "common/field_output.h"
+#include "common/progress_bar.h"
+#include "common/table_check.h"
 #include "kvlsm/comparator.h"
 #include "kvlsm/sst.h"
 #include "table/block.h"
@@ -40,7 +40,7 @@ absl::StatusOr<uint64_t> CountEntries(BlockContents contents, std::string* first
   return entries;
 }
 
-void WriteHandle(JsonWriter* json, std::string_view name, const BlockHandle& handle) {
+void WriteHandle(support::JsonWriter* json, std::string_view name, const BlockHandle& handle) {
   json->Key(name);
   json->BeginObject();
   json->Member("offset", handle.offset);
@@ -87,7 +87,7 @@ absl::Status ScanTable(const TablePaths& paths, const SstDumpSettings& settings)
   auto reader = OpenReader(paths, settings);
   if (!reader.ok()) return reader.status();
   const BytesFormat& format = settings.format;
-  JsonWriter* json = settings.json;
+  support::JsonWriter* json = settings.json;
   std::unique_ptr<SstEntryIterator> iter = (*reader)->NewRawIterator();
   if (json != nullptr) {
     json->Key("entries");
@@ -119,7 +119,7 @@ absl::Status ScanTable(const TablePaths& paths, const SstDumpSettings& settings)
 absl::Status DumpRawBlocks(const TablePaths& paths, const SstDumpSettings& settings) {
   auto layout = TableLayout::Read(settings.env, paths);
   if (!layout.ok()) return layout.status();
-  JsonWriter* json = settings.json;
+  support::JsonWriter* json = settings.json;
   const Footer& footer = layout->footer();
   if (json != nullptr) {
     json->Member("format_version", uint64_t{footer.format_version});

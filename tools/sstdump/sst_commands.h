@@ -11,18 +11,18 @@
 
 #include "absl/status/status.h"
 #include "common/bytes_format.h"
-#include "common/json_writer.h"
 #include "common/key_range.h"
 #include "kvlsm/env.h"
 #include "sstdump/table_layout.h"
+#include "support/json_writer.h"
 
 namespace kvlsm::tools {
 
 struct SstDumpSettings {
   Env* env = nullptr;
   BytesFormat format{false};
-  JsonWriter* json = nullptr;  // Null: text output.
-  KeyRange range;              // scan: the keys shown; raw: limit caps the blocks listed.
+  support::JsonWriter* json = nullptr;  // Null: text output.
+  KeyRange range;                       // scan: the keys shown; raw: limit caps the blocks listed.
 };
 
 // Footer, magic, format version, and the checksum of every block of both files.

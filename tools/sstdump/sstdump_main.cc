@@ -132,7 +132,7 @@ int Main(int argc, char** argv) {
     tables.push_back(*std::move(paths));
   }
 
-  JsonWriter json = JsonWriter::ToFile(stdout);
+  support::JsonWriter json = support::JsonWriter::ToFile(stdout);
   if (command_line->Has("json")) {
     settings.json = &json;
     json.BeginArray();

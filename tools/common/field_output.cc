@@ -1,4 +1,4 @@
-#include "common/report.h"
+#include "common/field_output.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -19,8 +19,8 @@ std::string TextOf(const Field::Value& value) {
 
 }  // namespace
 
-void WriteFields(const std::vector<Field>& fields, JsonWriter* json, std::string_view indent,
-                 TextLayout layout) {
+void WriteFields(const std::vector<Field>& fields, support::JsonWriter* json,
+                 std::string_view indent, TextLayout layout) {
   if (json != nullptr) {
     for (const Field& f : fields) {
       json->Key(f.name);
@@ -56,14 +56,15 @@ void WriteFields(const std::vector<Field>& fields, JsonWriter* json, std::string
   }
 }
 
-void WriteRecord(const std::vector<Field>& fields, JsonWriter* json, std::string_view indent) {
+void WriteRecord(const std::vector<Field>& fields, support::JsonWriter* json,
+                 std::string_view indent) {
   if (json != nullptr) json->BeginObject();
   WriteFields(fields, json, indent, TextLayout::kOneLine);
   if (json != nullptr) json->EndObject();
 }
 
 void WriteProblems(std::string_view name, const std::vector<absl::Status>& problems,
-                   JsonWriter* json, std::string_view indent) {
+                   support::JsonWriter* json, std::string_view indent) {
   if (json != nullptr) {
     json->Key(name);
     json->BeginArray();

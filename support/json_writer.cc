@@ -1,4 +1,4 @@
-#include "common/json_writer.h"
+#include "support/json_writer.h"
 
 #include <cmath>
 #include <cstdio>
@@ -6,18 +6,24 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace kvlsm::tools {
+namespace kvlsm::support {
 namespace {
 
 constexpr size_t kFlushBytes = 64 << 10;
 
 }  // namespace
 
-JsonWriter JsonWriter::ToFile(std::FILE* file) {
-  return JsonWriter([file](std::string_view bytes) {
-    std::fwrite(bytes.data(), 1, bytes.size(), file);
-    std::fflush(file);
-  });
+JsonWriter JsonWriter::ToFile(std::FILE* file, JsonStyle style) {
+  return JsonWriter(
+      [file](std::string_view bytes) {
+        std::fwrite(bytes.data(), 1, bytes.size(), file);
+        std::fflush(file);
+      },
+      style);
+}
+
+JsonWriter JsonWriter::ToString(std::string* out, JsonStyle style) {
+  return JsonWriter([out](std::string_view bytes) { out->append(bytes); }, style);
 }
 
 void JsonWriter::Flush() {
@@ -26,16 +32,22 @@ void JsonWriter::Flush() {
   buffer_.clear();
 }
 
+void JsonWriter::NewLine(size_t depth) {
+  if (style_.indent <= 0) return;
+  buffer_.push_back('\n');
+  buffer_.append(depth * static_cast<size_t>(style_.indent), ' ');
+}
+
 void JsonWriter::BeforeValue() {
   if (buffer_.size() >= kFlushBytes) Flush();
   if (after_key_) {
     after_key_ = false;
     return;
   }
-  if (!first_.empty()) {
-    if (!first_.back()) buffer_.push_back(',');
-    first_.back() = false;
-  }
+  if (first_.empty()) return;
+  if (!first_.back()) buffer_.push_back(',');
+  first_.back() = false;
+  NewLine(first_.size());
 }
 
 void JsonWriter::Open(char bracket) {
@@ -45,7 +57,9 @@ void JsonWriter::Open(char bracket) {
 }
 
 void JsonWriter::Close(char bracket) {
+  const bool empty = first_.back();
   first_.pop_back();
+  if (!empty) NewLine(first_.size());
   buffer_.push_back(bracket);
   if (first_.empty()) {  // The document is complete.
     buffer_.push_back('\n');
@@ -61,7 +75,7 @@ void JsonWriter::EndArray() { Close(']'); }
 void JsonWriter::Key(std::string_view key) {
   BeforeValue();
   WriteString(key);
-  buffer_.push_back(':');
+  buffer_.append(style_.indent > 0 ? ": " : ":");
   after_key_ = true;
 }
 
@@ -81,7 +95,7 @@ void JsonWriter::Double(double value) {
     buffer_.append("null");
     return;
   }
-  absl::StrAppendFormat(&buffer_, "%.6g", value);
+  absl::StrAppendFormat(&buffer_, "%.*g", style_.double_digits, value);
 }
 
 void JsonWriter::Bool(bool value) {
@@ -99,7 +113,9 @@ void JsonWriter::WriteString(std::string_view s) {
   size_t run = 0;  // Start of the bytes not written yet that need no escape.
   for (size_t i = 0; i < s.size(); ++i) {
     const auto byte = static_cast<unsigned char>(s[i]);
-    if (byte >= 0x20 && byte <= 0x7e && byte != '"' && byte != '\\') continue;
+    const bool plain = byte >= 0x20 && byte != 0x7f && byte != '"' && byte != '\\' &&
+                       (byte < 0x80 || !style_.escape_non_ascii);
+    if (plain) continue;
     buffer_.append(s.data() + run, i - run);
     run = i + 1;
     switch (byte) {
@@ -115,13 +131,12 @@ void JsonWriter::WriteString(std::string_view s) {
       case '\t':
         buffer_.append("\\t");
         break;
-      default: {
+      default:
         absl::StrAppendFormat(&buffer_, "\\u%04x", byte);
-      }
     }
   }
   buffer_.append(s.data() + run, s.size() - run);
   buffer_.push_back('"');
 }
 
-}  // namespace kvlsm::tools
+}  // namespace kvlsm::support

@@ -1,9 +1,10 @@
-// Report helpers shared by the tools' commands: named fields printed as text lines or as
+// Field output, shared by the tools' commands: named fields printed as text lines or as
 // JSON members, so that a command describes what it found once and prints it either way.
+// (Not to be confused with kvlsm-bench's markdown_report.h, a Markdown report of a run.)
 //
 // Thread safety: plain functions.
-#ifndef KVLSM_TOOLS_COMMON_REPORT_H_
-#define KVLSM_TOOLS_COMMON_REPORT_H_
+#ifndef KVLSM_TOOLS_COMMON_FIELD_OUTPUT_H_
+#define KVLSM_TOOLS_COMMON_FIELD_OUTPUT_H_
 
 #include <cstdint>
 #include <string>
@@ -13,7 +14,7 @@
 
 #include "absl/status/status.h"
 #include "common/bytes_format.h"
-#include "common/json_writer.h"
+#include "support/json_writer.h"
 
 namespace kvlsm::tools {
 
@@ -30,12 +31,13 @@ enum class TextLayout {
 
 // With json: one member per field (in the object the caller opened). Without: the fields
 // on stdout, laid out as `layout` says.
-void WriteFields(const std::vector<Field>& fields, JsonWriter* json, std::string_view indent,
-                 TextLayout layout = TextLayout::kLines);
+void WriteFields(const std::vector<Field>& fields, support::JsonWriter* json,
+                 std::string_view indent, TextLayout layout = TextLayout::kLines);
 
 // One record of a list: with json, the fields as an object of their own (an element of
 // the array the caller opened); without, one "<indent>name=value ..." line.
-void WriteRecord(const std::vector<Field>& fields, JsonWriter* json, std::string_view indent);
+void WriteRecord(const std::vector<Field>& fields, support::JsonWriter* json,
+                 std::string_view indent);
 
 // "PUT", "DELETE", "MERGE" for an entry type byte; "UNKNOWN" otherwise.
 const char* EntryTypeName(uint8_t type);
@@ -48,7 +50,7 @@ void AddInternalKeyFields(std::vector<Field>* fields, const std::string& name,
 // With json: a member `name` holding the messages of `problems` as an array of strings.
 // Without: one "<indent>DAMAGED: <message>" line each on stdout.
 void WriteProblems(std::string_view name, const std::vector<absl::Status>& problems,
-                   JsonWriter* json, std::string_view indent);
+                   support::JsonWriter* json, std::string_view indent);
 
 // OK when there is no problem, else the first.
 absl::Status FirstProblem(const std::vector<absl::Status>& problems);
@@ -58,4 +60,4 @@ std::string FormatUnixTime(uint64_t seconds);
 
 }  // namespace kvlsm::tools
 
-#endif  // KVLSM_TOOLS_COMMON_REPORT_H_
+#endif  // KVLSM_TOOLS_COMMON_FIELD_OUTPUT_H_

@@ -1,4 +1,4 @@
-#include "report.h"
+#include "markdown_report.h"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -194,7 +194,7 @@ int RunGnuplot(const std::string& dir) {
 
 }  // namespace
 
-absl::Status WriteReport(const std::string& dir, const BenchmarkResults& results) {
+absl::Status WriteMarkdownReport(const std::string& dir, const BenchmarkResults& results) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) {
