@@ -15,10 +15,6 @@
 #include <string>
 #include <string_view>
 
-// SetCurrentFile, declared here before CURRENT got a module of its own; callers that
-// still include only this header find it through this include.
-#include "base/current_file.h"
-
 namespace kvlsm {
 
 enum class FileType { kLog, kLock, kTable, kTableIndex, kManifest, kCurrent, kTemp, kInfoLog };

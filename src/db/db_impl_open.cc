@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/current_file.h"
 #include "base/filename.h"
 #include "db/db_impl.h"
 #include "db/db_setup.h"

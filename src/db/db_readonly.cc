@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/current_file.h"
 #include "base/filename.h"
 #include "db/db_setup.h"
 #include "memtable/memtable.h"
@@ -37,20 +38,11 @@ DBReadOnly::DBReadOnly(const Options& options, const std::string& dbname)
 DBReadOnly::~DBReadOnly() = default;
 
 absl::StatusOr<std::string> DBReadOnly::ManifestMark() const {
-  Env* env = options_.env;
-  std::string current;
-  absl::Status s = ReadFileToString(env, CurrentFileName(dbname_), &current);
-  if (absl::IsNotFound(s)) {
-    return absl::NotFoundError(absl::StrCat(dbname_, ": no kvlsm DB here (",
-                                            CurrentFileName(dbname_), " does not exist)"));
-  }
-  if (!s.ok()) return s;
-  std::string mark = current;
-  if (!current.empty() && current.back() == '\n') {
-    // A malformed CURRENT is reported by VersionSet::Recover; here it is just compared.
-    auto size = env->GetFileSize(absl::StrCat(dbname_, "/", current.substr(0, current.size() - 1)));
-    if (size.ok()) absl::StrAppend(&mark, *size);
-  }
+  auto manifest = ReadCurrentFile(options_.env, dbname_);
+  if (!manifest.ok()) return manifest.status();
+  std::string mark = *manifest;
+  auto size = options_.env->GetFileSize(absl::StrCat(dbname_, "/", *manifest));
+  if (size.ok()) absl::StrAppend(&mark, "/", *size);
   return mark;
 }
 

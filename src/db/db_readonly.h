@@ -64,8 +64,8 @@ class DBReadOnly final : public DB {
   absl::Status Resume() override;
 
  private:
-  // CURRENT's contents and the size of the MANIFEST it names: what changes when a writer
-  // records an edit. NotFound when there is no DB.
+  // The MANIFEST that CURRENT names and its size: what changes when a writer records an
+  // edit. ReadCurrentFile's errors (NotFound when there is no DB).
   absl::StatusOr<std::string> ManifestMark() const;
   // One attempt of Load: the MANIFEST, then the WALs it leaves live.
   absl::Status LoadOnce();
