@@ -26,9 +26,6 @@
 namespace kvlsm::cluster {
 namespace {
 
-using test::SimCluster;
-using test::SimClusterOptions;
-
 constexpr uint64_t kMs = 1000;
 constexpr uint64_t kSecond = 1000000;
 constexpr uint64_t kWorkloadMicros = 6 * kSecond;

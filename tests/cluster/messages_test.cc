@@ -173,9 +173,9 @@ std::string WriteWithMillionEntryClock() {
 }
 
 TEST(MessagesTest, HostileMessagesToANodeAreRejectedAndStoreNothing) {
-  test::SimClusterOptions options;
+  SimClusterOptions options;
   options.nodes = 3;
-  test::SimCluster cluster(options);
+  SimCluster cluster(options);
   Node* node = cluster.node(1);
   std::vector<std::string> hostile = {
       "",

@@ -14,9 +14,6 @@
 namespace kvlsm::cluster {
 namespace {
 
-using test::SimCluster;
-using test::SimClusterOptions;
-
 constexpr uint64_t kSecond = 1000000;
 
 // Runs a request to completion on the simulated network and returns its result.

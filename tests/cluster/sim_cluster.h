@@ -21,7 +21,7 @@
 #include "kvlsm/cluster/sim_network.h"
 #include "testutil/testutil.h"
 
-namespace kvlsm::test {
+namespace kvlsm::cluster {
 
 struct SimClusterOptions {
   int nodes = 5;
@@ -190,6 +190,6 @@ class SimCluster {
   bool stopping_ = false;
 };
 
-}  // namespace kvlsm::test
+}  // namespace kvlsm::cluster
 
 #endif  // KVLSM_TESTS_CLUSTER_SIM_CLUSTER_H_
