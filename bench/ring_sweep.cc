@@ -1,5 +1,5 @@
-// kvlsm_ring_sweep: replicated-ownership balance and data movement of kvlsm::Ring over a
-// sweep of cluster sizes (docs/dist.md, "Ring" quotes its output).
+// kvlsm_ring_sweep: replicated-ownership balance and data movement of kvlsm::cluster::Ring over a
+// sweep of cluster sizes (docs/cluster.md, "Ring" quotes its output).
 //
 // Grows a ring from 1 to --max_nodes nodes with AddNode, then shrinks it back to
 // --min_nodes removing a random node at a time. After every change it measures
@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "kvlsm/dist/ring.h"
+#include "kvlsm/cluster/ring.h"
 
 namespace {
 
@@ -59,7 +59,7 @@ uint64_t NextRandom(uint64_t* state) {
 
 // The largest ratio of replicated ownership to fair share (1.0 is perfect balance; with
 // equal weights it is max/mean).
-double MaxOverMean(const kvlsm::Ring& ring) {
+double MaxOverMean(const kvlsm::cluster::Ring& ring) {
   const auto ownership = ring.ReplicatedOwnership();
   const auto shares = ring.FairOwnership();
   double max = 0;
@@ -68,7 +68,7 @@ double MaxOverMean(const kvlsm::Ring& ring) {
 }
 
 // The fair share of all stored data of node `id` on `ring`.
-double FairFraction(const kvlsm::Ring& ring, kvlsm::NodeId id) {
+double FairFraction(const kvlsm::cluster::Ring& ring, kvlsm::cluster::NodeId id) {
   const auto nodes = ring.Nodes();
   const auto shares = ring.FairOwnership();
   double total = 0, mine = 0;
@@ -80,7 +80,7 @@ double FairFraction(const kvlsm::Ring& ring, kvlsm::NodeId id) {
 }
 
 // The fraction of all stored data (copies = min(rf, nodes) rings' worth) transferred.
-double Moved(const std::vector<kvlsm::RangeTransfer>& transfers, int copies) {
+double Moved(const std::vector<kvlsm::cluster::RangeTransfer>& transfers, int copies) {
   double moved = 0;
   for (const auto& t : transfers) moved += t.range.Fraction();
   return moved / copies;
@@ -139,32 +139,32 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  kvlsm::RingOptions options;
+  kvlsm::cluster::RingOptions options;
   options.replication_factor = flags.rf;
   options.tokens_per_node = flags.tokens;
-  auto created = kvlsm::Ring::Create(options);
+  auto created = kvlsm::cluster::Ring::Create(options);
   if (!created.ok()) {
     std::fprintf(stderr, "%s\n", created.status().ToString().c_str());
     return 2;
   }
-  kvlsm::Ring ring = *std::move(created);
+  kvlsm::cluster::Ring ring = *std::move(created);
   uint64_t rng = flags.seed;
   std::printf("# rf=%d tokens=%d zones=%d seed=%llu allocation=%s\n", flags.rf, flags.tokens,
               flags.zones, static_cast<unsigned long long>(flags.seed),
               flags.random_tokens ? "random" : "kvlsm");
   std::printf("%-6s %6s %9s %10s %10s %9s\n", "op", "nodes", "max/mean", "moved", "ideal", "ms");
   Stats joins, leaves;
-  std::vector<kvlsm::NodeId> ids;
+  std::vector<kvlsm::cluster::NodeId> ids;
   const auto start_all = std::chrono::steady_clock::now();
   for (int nodes = 1; nodes <= flags.max_nodes; ++nodes) {
-    kvlsm::RingNode node;
-    node.id = static_cast<kvlsm::NodeId>(nodes);
+    kvlsm::cluster::RingNode node;
+    node.id = static_cast<kvlsm::cluster::NodeId>(nodes);
     if (flags.zones > 0) node.zone = "z" + std::to_string(nodes % flags.zones);
     if (flags.heavy_every > 0 && nodes % flags.heavy_every == 0) node.weight = 2.0;
     const auto start = std::chrono::steady_clock::now();
-    absl::StatusOr<std::vector<kvlsm::RangeTransfer>> transfers;
+    absl::StatusOr<std::vector<kvlsm::cluster::RangeTransfer>> transfers;
     if (flags.random_tokens) {
-      std::vector<kvlsm::Token> tokens;
+      std::vector<kvlsm::cluster::Token> tokens;
       for (int t = 0; t < flags.tokens; ++t) tokens.push_back(NextRandom(&rng));
       transfers = ring.AddNodeWithTokens(node, tokens);
     } else {
@@ -186,12 +186,12 @@ int main(int argc, char** argv) {
     }
   }
   Stats churn;
-  kvlsm::NodeId next_id = static_cast<kvlsm::NodeId>(flags.max_nodes) + 1;
+  kvlsm::cluster::NodeId next_id = static_cast<kvlsm::cluster::NodeId>(flags.max_nodes) + 1;
   for (int op = 0; op < flags.churn && !flags.random_tokens; ++op) {
     const bool leave =
         static_cast<int>(ring.node_count()) > std::max(flags.max_nodes / 2, 1) &&
         (static_cast<int>(ring.node_count()) >= flags.max_nodes || NextRandom(&rng) % 2 == 0);
-    absl::StatusOr<std::vector<kvlsm::RangeTransfer>> transfers;
+    absl::StatusOr<std::vector<kvlsm::cluster::RangeTransfer>> transfers;
     double ideal = 0;
     const int before = static_cast<int>(ring.node_count());
     if (leave) {
@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
       transfers = ring.RemoveNode(ids[victim]);
       ids.erase(ids.begin() + victim);
     } else {
-      kvlsm::RingNode node;
+      kvlsm::cluster::RingNode node;
       node.id = next_id++;
       if (flags.zones > 0) node.zone = "z" + std::to_string(node.id % flags.zones);
       if (flags.heavy_every > 0 && node.id % flags.heavy_every == 0) node.weight = 2.0;
@@ -223,7 +223,7 @@ int main(int argc, char** argv) {
   for (int nodes = static_cast<int>(ring.node_count());
        nodes > flags.min_nodes && !flags.random_tokens; --nodes) {
     const size_t victim = NextRandom(&rng) % ids.size();
-    const kvlsm::NodeId id = ids[victim];
+    const kvlsm::cluster::NodeId id = ids[victim];
     ids.erase(ids.begin() + victim);
     const double ideal = FairFraction(ring, id);
     const auto start = std::chrono::steady_clock::now();

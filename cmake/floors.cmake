@@ -47,7 +47,7 @@ target_compile_options(kvlsm_floor_settings INTERFACE ${KVLSM_WARNINGS})
 
 kvlsm_read_floors()
 set(KVLSM_ENGINE_FLOORS ${KVLSM_FLOORS})
-list(REMOVE_ITEM KVLSM_ENGINE_FLOORS dist)
+list(REMOVE_ITEM KVLSM_ENGINE_FLOORS cluster)
 set(KVLSM_ENGINE_OBJECTS "")
 foreach(floor IN LISTS KVLSM_ENGINE_FLOORS)
   file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${floor}/*.cc)

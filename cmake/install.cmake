@@ -1,12 +1,13 @@
 # Install rules, included from CMakeLists.txt when KVLSM_INSTALL is ON: the libraries and
-# their headers, the tools, the CMake package `kvlsm` (targets kvlsm::kvlsm and kvlsm::dist)
-# and the pkg-config modules `kvlsm` and `kvlsm-dist`.
+# their headers, the tools, the CMake package `kvlsm` (targets kvlsm::kvlsm and
+# kvlsm::cluster) and the pkg-config modules `kvlsm` and `kvlsm-cluster`; and, deprecated
+# for one release, the module's old names (kvlsm::dist, kvlsm-dist.pc).
 include(CMakePackageConfigHelpers)
 
 set(KVLSM_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/kvlsm)
 set(KVLSM_LIBRARY_TARGETS kvlsm)
-if(TARGET kvlsm_dist)
-  list(APPEND KVLSM_LIBRARY_TARGETS kvlsm_dist)
+if(TARGET kvlsm_cluster)
+  list(APPEND KVLSM_LIBRARY_TARGETS kvlsm_cluster)
 endif()
 
 install(TARGETS ${KVLSM_LIBRARY_TARGETS} EXPORT kvlsmTargets
@@ -16,12 +17,12 @@ install(TARGETS ${KVLSM_LIBRARY_TARGETS} EXPORT kvlsmTargets
 
 # Public headers: the hand-written ones (the distribution module's only with its library)
 # and the generated kvlsm/version.h and kvlsm/export.h.
-if(TARGET kvlsm_dist)
+if(TARGET kvlsm_cluster)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/kvlsm DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
           FILES_MATCHING PATTERN "*.h")
 else()
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/kvlsm DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-          FILES_MATCHING PATTERN "*.h" PATTERN "dist" EXCLUDE)
+          FILES_MATCHING PATTERN "*.h" PATTERN "cluster" EXCLUDE)
 endif()
 install(DIRECTORY ${KVLSM_GENERATED_INCLUDE_DIR}/kvlsm DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h")
@@ -95,8 +96,18 @@ list(TRANSFORM KVLSM_ABSL_PUBLIC PREPEND absl_ OUTPUT_VARIABLE kvlsm_pc_public)
 list(TRANSFORM KVLSM_ABSL_PRIVATE PREPEND absl_ OUTPUT_VARIABLE kvlsm_pc_private)
 kvlsm_pkg_config(kvlsm kvlsm "${PROJECT_DESCRIPTION}" "${kvlsm_pc_public}"
                  "libzstd;${kvlsm_pc_private}")
-if(TARGET kvlsm_dist)
-  list(TRANSFORM KVLSM_DIST_ABSL_PRIVATE PREPEND absl_ OUTPUT_VARIABLE kvlsm_pc_dist_private)
-  kvlsm_pkg_config(kvlsm-dist kvlsm_dist "kvlsm's distribution module: ring, versions, replication"
-                   "kvlsm" "${kvlsm_pc_dist_private}")
+if(TARGET kvlsm_cluster)
+  list(TRANSFORM KVLSM_CLUSTER_ABSL_PRIVATE PREPEND absl_ OUTPUT_VARIABLE kvlsm_pc_cluster_private)
+  kvlsm_pkg_config(kvlsm-cluster kvlsm_cluster
+                   "kvlsm's distribution module: ring, versions, replication"
+                   "kvlsm" "${kvlsm_pc_cluster_private}")
+  # Deprecated: the module's pkg-config name until 0.1, kept for one release. It links
+  # nothing of its own; it only requires kvlsm-cluster.
+  file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/kvlsm-dist.pc @ONLY CONTENT [[
+Name: kvlsm-dist
+Description: Deprecated name of kvlsm-cluster (kvlsm's distribution module); use kvlsm-cluster
+Version: @PROJECT_VERSION@
+Requires: kvlsm-cluster
+]])
+  install(FILES ${PROJECT_BINARY_DIR}/kvlsm-dist.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endif()

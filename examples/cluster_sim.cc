@@ -4,7 +4,7 @@
 //
 //   ./cluster_sim [seed]
 //
-// Every node is a kvlsm::Node on the SimNetwork's in-memory Env, with a Membership
+// Every node is a kvlsm::cluster::Node on the SimNetwork's in-memory Env, with a Membership
 // (SWIM gossip) beside it telling the Node which peers are up, wired as an application
 // wires them to a real transport.
 #include <cstdio>
@@ -14,27 +14,28 @@
 #include <string>
 #include <vector>
 
-#include "kvlsm/dist/membership.h"
-#include "kvlsm/dist/node.h"
-#include "kvlsm/dist/ring.h"
-#include "kvlsm/dist/sim_network.h"
+#include "kvlsm/cluster/membership.h"
+#include "kvlsm/cluster/node.h"
+#include "kvlsm/cluster/ring.h"
+#include "kvlsm/cluster/sim_network.h"
 
 namespace {
 
 constexpr uint64_t kMs = 1000;
 
 struct Process {
-  std::unique_ptr<kvlsm::Node> node;
-  std::unique_ptr<kvlsm::Membership> membership;
+  std::unique_ptr<kvlsm::cluster::Node> node;
+  std::unique_ptr<kvlsm::cluster::Membership> membership;
 };
 
 class Cluster {
  public:
-  Cluster(kvlsm::SimNetwork* net, kvlsm::Ring ring) : net_(net), ring_(std::move(ring)) {}
+  Cluster(kvlsm::cluster::SimNetwork* net, kvlsm::cluster::Ring ring)
+      : net_(net), ring_(std::move(ring)) {}
 
   // Starts (or restarts) a node's process on its surviving Env.
-  void Start(kvlsm::NodeId id) {
-    kvlsm::NodeOptions options;
+  void Start(kvlsm::cluster::NodeId id) {
+    kvlsm::cluster::NodeOptions options;
     options.id = id;
     options.path = "/data";
     options.env = net_->env(id);
@@ -43,30 +44,30 @@ class Cluster {
     options.anti_entropy_interval_micros = 100 * kMs;
     options.merkle = {.fanout = 4, .depth = 3, .seed = 0};
     options.trace = [this](std::string_view line) { Print(std::string(line)); };
-    auto node = kvlsm::Node::Open(options, ring_, net_->clock(id), net_->transport(id));
+    auto node = kvlsm::cluster::Node::Open(options, ring_, net_->clock(id), net_->transport(id));
     Check(node.status());
-    kvlsm::MembershipOptions gossip;
+    kvlsm::cluster::MembershipOptions gossip;
     gossip.self = id;
     gossip.seeds = net_->nodes();
     gossip.protocol_period_micros = 100 * kMs;
     gossip.ping_timeout_micros = 20 * kMs;
     gossip.suspicion_timeout_micros = 400 * kMs;
-    kvlsm::Node* raw = node->get();
-    auto membership = kvlsm::Membership::Start(
+    kvlsm::cluster::Node* raw = node->get();
+    auto membership = kvlsm::cluster::Membership::Start(
         gossip, net_->clock(id), net_->transport(id),
-        [this, raw, id](kvlsm::NodeId peer, kvlsm::MemberState state) {
+        [this, raw, id](kvlsm::cluster::NodeId peer, kvlsm::cluster::MemberState state) {
           Print("node " + std::to_string(id) + " sees node " + std::to_string(peer) + " " +
-                std::string(kvlsm::MemberStateName(state)));
-          raw->SetPeerUp(peer, state == kvlsm::MemberState::kAlive ||
-                                   state == kvlsm::MemberState::kSuspect);
+                std::string(kvlsm::cluster::MemberStateName(state)));
+          raw->SetPeerUp(peer, state == kvlsm::cluster::MemberState::kAlive ||
+                                   state == kvlsm::cluster::MemberState::kSuspect);
         });
     Check(membership.status());
-    kvlsm::Membership* members = membership->get();
+    kvlsm::cluster::Membership* members = membership->get();
     processes_[id] = Process{*std::move(node), *std::move(membership)};
     Check(net_->Attach(
         id,
-        [raw, members](kvlsm::NodeId from, std::string bytes) {
-          if (kvlsm::Membership::IsMembershipMessage(bytes)) {
+        [raw, members](kvlsm::cluster::NodeId from, std::string bytes) {
+          if (kvlsm::cluster::Membership::IsMembershipMessage(bytes)) {
             (void)members->Receive(from, bytes);
           } else {
             (void)raw->Receive(from, bytes);
@@ -75,7 +76,7 @@ class Cluster {
         [this, id] { processes_.erase(id); }));
   }
 
-  kvlsm::Node* node(kvlsm::NodeId id) { return processes_.at(id).node.get(); }
+  kvlsm::cluster::Node* node(kvlsm::cluster::NodeId id) { return processes_.at(id).node.get(); }
 
   void Print(const std::string& line) {
     std::printf("[%8.3f s] %s\n", static_cast<double>(net_->NowMicros()) / 1e6, line.c_str());
@@ -89,40 +90,40 @@ class Cluster {
   }
 
  private:
-  kvlsm::SimNetwork* net_;
-  kvlsm::Ring ring_;
-  std::map<kvlsm::NodeId, Process> processes_;
+  kvlsm::cluster::SimNetwork* net_;
+  kvlsm::cluster::Ring ring_;
+  std::map<kvlsm::cluster::NodeId, Process> processes_;
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  kvlsm::SimNetworkOptions net_options;
+  kvlsm::cluster::SimNetworkOptions net_options;
   net_options.seed = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 42;
-  auto created = kvlsm::SimNetwork::New(net_options);
+  auto created = kvlsm::cluster::SimNetwork::New(net_options);
   Cluster::Check(created.status());
-  kvlsm::SimNetwork& net = **created;
+  kvlsm::cluster::SimNetwork& net = **created;
 
-  kvlsm::RingOptions ring_options;
+  kvlsm::cluster::RingOptions ring_options;
   ring_options.tokens_per_node = 4;
-  kvlsm::Ring ring(ring_options);
-  for (kvlsm::NodeId id = 1; id <= 5; ++id) {
+  kvlsm::cluster::Ring ring(ring_options);
+  for (kvlsm::cluster::NodeId id = 1; id <= 5; ++id) {
     Cluster::Check(net.AddNode(id));
-    Cluster::Check(ring.AddNode(kvlsm::RingNode(id)).status());
+    Cluster::Check(ring.AddNode(kvlsm::cluster::RingNode(id)).status());
   }
   Cluster cluster(&net, ring);
-  for (kvlsm::NodeId id = 1; id <= 5; ++id) cluster.Start(id);
+  for (kvlsm::cluster::NodeId id = 1; id <= 5; ++id) cluster.Start(id);
   net.RunFor(500 * kMs);
 
   const std::string key = "cart:alice";
-  const std::vector<kvlsm::NodeId> replicas = ring.PreferenceList(key, 3);
+  const std::vector<kvlsm::cluster::NodeId> replicas = ring.PreferenceList(key, 3);
   cluster.Print("replicas of \"" + key + "\": nodes " + std::to_string(replicas[0]) + ", " +
                 std::to_string(replicas[1]) + ", " + std::to_string(replicas[2]));
 
   // 1. Partition the third replica away, then crash it.
-  const kvlsm::NodeId lost = replicas[2];
-  std::vector<kvlsm::NodeId> others;
-  for (kvlsm::NodeId id = 1; id <= 5; ++id) {
+  const kvlsm::cluster::NodeId lost = replicas[2];
+  std::vector<kvlsm::cluster::NodeId> others;
+  for (kvlsm::cluster::NodeId id = 1; id <= 5; ++id) {
     if (id != lost) others.push_back(id);
   }
   Cluster::Check(net.Partition({{lost}, others}));
@@ -134,8 +135,8 @@ int main(int argc, char** argv) {
   // 2. A write with W = ALL still succeeds: a stand-in takes the hint.
   bool done = false;
   cluster.node(replicas[0])->Put(
-      key, kvlsm::Context(), "milk", {.consistency = kvlsm::Consistency::kAll},
-      [&](absl::StatusOr<kvlsm::Context> result) {
+      key, kvlsm::cluster::Context(), "milk", {.consistency = kvlsm::cluster::Consistency::kAll},
+      [&](absl::StatusOr<kvlsm::cluster::Context> result) {
         cluster.Print("put \"milk\" with W = ALL: " + result.status().ToString());
         done = true;
       });
@@ -151,9 +152,9 @@ int main(int argc, char** argv) {
   // 4. A replica misses a write (strict quorum while it is cut off); a read repairs it.
   Cluster::Check(net.Partition({{replicas[1]}}));
   done = false;
-  cluster.node(replicas[0])->Put(key + ":note", kvlsm::Context(), "gift wrap",
+  cluster.node(replicas[0])->Put(key + ":note", kvlsm::cluster::Context(), "gift wrap",
                                  {.w = 2, .sloppy = false},
-                                 [&](absl::StatusOr<kvlsm::Context> result) {
+                                 [&](absl::StatusOr<kvlsm::cluster::Context> result) {
                                    cluster.Print("put without node " +
                                                  std::to_string(replicas[1]) + ": " +
                                                  result.status().ToString());
@@ -162,8 +163,8 @@ int main(int argc, char** argv) {
   net.RunUntil([&] { return done; }, 5000 * kMs);
   net.Heal();
   done = false;
-  cluster.node(replicas[2])->Get(key + ":note", {.consistency = kvlsm::Consistency::kAll},
-                                 [&](absl::StatusOr<kvlsm::Siblings> result) {
+  cluster.node(replicas[2])->Get(key + ":note", {.consistency = kvlsm::cluster::Consistency::kAll},
+                                 [&](absl::StatusOr<kvlsm::cluster::Siblings> result) {
                                    cluster.Print("get with R = ALL: " +
                                                  (result.ok() ? std::to_string(result->values.size()) +
                                                                     " value(s)"
@@ -173,7 +174,7 @@ int main(int argc, char** argv) {
   net.RunUntil([&] { return done; }, 5000 * kMs);
   net.RunFor(2000 * kMs);
 
-  const kvlsm::NodeStats& stats = cluster.node(replicas[0])->stats();
+  const kvlsm::cluster::NodeStats& stats = cluster.node(replicas[0])->stats();
   cluster.Print("node " + std::to_string(replicas[0]) + ": " + std::to_string(stats.puts) +
                 " puts coordinated, " + std::to_string(stats.read_repairs) + " read repairs");
   return 0;

@@ -24,11 +24,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "kvlsm/db.h"
-#include "kvlsm/dist/dvv_set.h"
-#include "kvlsm/dist/merkle.h"
-#include "kvlsm/dist/merkle_exchange.h"
-#include "kvlsm/dist/ring.h"
-#include "kvlsm/dist/sibling_merge_operator.h"
+#include "kvlsm/cluster/dvv_set.h"
+#include "kvlsm/cluster/merkle.h"
+#include "kvlsm/cluster/merkle_exchange.h"
+#include "kvlsm/cluster/ring.h"
+#include "kvlsm/cluster/sibling_merge_operator.h"
 #include "kvlsm/env.h"
 #include "kvlsm/options.h"
 
@@ -38,10 +38,10 @@ constexpr char kCart[] = "cart:alice";
 
 // One replica: a node id, a DB holding DvvSets, and a Merkle tree kept current.
 struct Replica {
-  kvlsm::NodeId id;
+  kvlsm::cluster::NodeId id;
   std::string name;
   std::unique_ptr<kvlsm::DB> db;
-  std::unique_ptr<kvlsm::MerkleTree> tree;
+  std::unique_ptr<kvlsm::cluster::MerkleTree> tree;
 };
 
 void Check(const absl::Status& s, const char* what) {
@@ -52,18 +52,18 @@ void Check(const absl::Status& s, const char* what) {
 }
 
 // The replica's state of a key (empty when it has none).
-kvlsm::DvvSet Load(Replica& r, const std::string& key) {
+kvlsm::cluster::DvvSet Load(Replica& r, const std::string& key) {
   std::string bytes;
   absl::Status s = r.db->Get(kvlsm::ReadOptions(), key, &bytes);
-  if (absl::IsNotFound(s)) return kvlsm::DvvSet();
+  if (absl::IsNotFound(s)) return kvlsm::cluster::DvvSet();
   Check(s, "get");
-  absl::StatusOr<kvlsm::DvvSet> state = kvlsm::DvvSet::Decode(bytes);
+  absl::StatusOr<kvlsm::cluster::DvvSet> state = kvlsm::cluster::DvvSet::Decode(bytes);
   Check(state.status(), "decode");
   return *std::move(state);
 }
 
 // Applies a state (or delta) from anywhere: Merge, then bring the Merkle tree along.
-void Apply(Replica& r, const std::string& key, const kvlsm::DvvSet& incoming) {
+void Apply(Replica& r, const std::string& key, const kvlsm::cluster::DvvSet& incoming) {
   std::string before;
   const bool had = r.db->Get(kvlsm::ReadOptions(), key, &before).ok();
   std::string operand;
@@ -75,11 +75,12 @@ void Apply(Replica& r, const std::string& key, const kvlsm::DvvSet& incoming) {
 }
 
 // A client's put through `coordinator`, replicated to `reachable` replicas.
-kvlsm::Context Put(Replica& coordinator, std::vector<Replica*> reachable,
-                   const kvlsm::Context& context, const std::string& value) {
-  kvlsm::DvvSet state = Load(coordinator, kCart);
-  kvlsm::DvvSet delta;
-  absl::StatusOr<kvlsm::Context> written = state.Put(context, value, coordinator.id, &delta);
+kvlsm::cluster::Context Put(Replica& coordinator, std::vector<Replica*> reachable,
+                   const kvlsm::cluster::Context& context, const std::string& value) {
+  kvlsm::cluster::DvvSet state = Load(coordinator, kCart);
+  kvlsm::cluster::DvvSet delta;
+  absl::StatusOr<kvlsm::cluster::Context> written =
+      state.Put(context, value, coordinator.id, &delta);
   Check(written.status(), "put");
   for (Replica* r : reachable) Apply(*r, kCart, delta);
   return *written;
@@ -96,7 +97,7 @@ std::set<std::string> Items(const std::string& value) {
 std::string Cart(const std::set<std::string>& items) { return absl::StrJoin(items, ","); }
 
 void Show(const char* when, Replica& r) {
-  const kvlsm::Siblings siblings = Load(r, kCart).Read();
+  const kvlsm::cluster::Siblings siblings = Load(r, kCart).Read();
   std::printf("  %-28s replica %s: %zu sibling(s):", when, r.name.c_str(), siblings.values.size());
   for (const std::string& v : siblings.values) std::printf(" {%s}", v.c_str());
   std::printf("\n");
@@ -105,11 +106,11 @@ void Show(const char* when, Replica& r) {
 // Anti-entropy between two replicas: exchange Merkle trees, then swap the states of the
 // keys found to differ (each side merges the other's).
 void AntiEntropy(Replica& a, Replica& b) {
-  kvlsm::MerkleExchange exchange(a.tree.get());
+  kvlsm::cluster::MerkleExchange exchange(a.tree.get());
   while (!exchange.done()) {
     std::unique_ptr<kvlsm::Iterator> remote = b.db->NewIterator(kvlsm::ReadOptions());
-    absl::StatusOr<kvlsm::MerkleResponse> response =
-        kvlsm::AnswerMerkleRequest(*b.tree, exchange.NextRequest(), remote.get());
+    absl::StatusOr<kvlsm::cluster::MerkleResponse> response =
+        kvlsm::cluster::AnswerMerkleRequest(*b.tree, exchange.NextRequest(), remote.get());
     Check(response.status(), "answer");
     std::unique_ptr<kvlsm::Iterator> local = a.db->NewIterator(kvlsm::ReadOptions());
     Check(exchange.HandleResponse(*response, local.get()), "exchange");
@@ -121,7 +122,7 @@ void AntiEntropy(Replica& a, Replica& b) {
   for (const std::string& key : exchange.differing_keys()) std::printf(" %s", key.c_str());
   std::printf("\n");
   for (const std::string& key : exchange.differing_keys()) {
-    const kvlsm::DvvSet from_a = Load(a, key), from_b = Load(b, key);
+    const kvlsm::cluster::DvvSet from_a = Load(a, key), from_b = Load(b, key);
     Apply(a, key, from_b);
     Apply(b, key, from_a);
   }
@@ -131,25 +132,25 @@ void AntiEntropy(Replica& a, Replica& b) {
 
 int main() {
   std::unique_ptr<kvlsm::Env> env = kvlsm::NewMemEnv();
-  kvlsm::Ring ring;
-  std::map<kvlsm::NodeId, Replica> replicas;
+  kvlsm::cluster::Ring ring;
+  std::map<kvlsm::cluster::NodeId, Replica> replicas;
   const char* names[] = {"A", "B", "C"};
-  for (kvlsm::NodeId id = 1; id <= 3; ++id) {
-    Check(ring.AddNode(kvlsm::RingNode(id)).status(), "ring");
+  for (kvlsm::cluster::NodeId id = 1; id <= 3; ++id) {
+    Check(ring.AddNode(kvlsm::cluster::RingNode(id)).status(), "ring");
     kvlsm::Options options;
     options.env = env.get();
     options.create_if_missing = true;
-    options.merge_operator = kvlsm::NewSiblingMergeOperator();
+    options.merge_operator = kvlsm::cluster::NewSiblingMergeOperator();
     const std::string name = names[id - 1];
     absl::StatusOr<std::unique_ptr<kvlsm::DB>> db = kvlsm::DB::Open(options, "/replica-" + name);
     Check(db.status(), "open");
-    absl::StatusOr<kvlsm::MerkleTree> tree =
-        kvlsm::MerkleTree::Create(kvlsm::MerkleOptions(), kvlsm::TokenRange{});
+    absl::StatusOr<kvlsm::cluster::MerkleTree> tree = kvlsm::cluster::MerkleTree::Create(
+        kvlsm::cluster::MerkleOptions(), kvlsm::cluster::TokenRange{});
     Check(tree.status(), "tree");
-    replicas[id] =
-        Replica{id, name, *std::move(db), std::make_unique<kvlsm::MerkleTree>(*std::move(tree))};
+    replicas[id] = Replica{id, name, *std::move(db),
+                           std::make_unique<kvlsm::cluster::MerkleTree>(*std::move(tree))};
   }
-  const std::vector<kvlsm::NodeId> preference = ring.PreferenceList(kCart, 3);
+  const std::vector<kvlsm::cluster::NodeId> preference = ring.PreferenceList(kCart, 3);
   Replica& a = replicas[preference[0]];
   Replica& b = replicas[preference[1]];
   Replica& c = replicas[preference[2]];
@@ -157,13 +158,13 @@ int main() {
               c.name.c_str());
 
   std::printf("1. add \"book\" through %s\n", a.name.c_str());
-  Put(a, {&a, &b, &c}, kvlsm::Context(), "book");
+  Put(a, {&a, &b, &c}, kvlsm::cluster::Context(), "book");
   Show("after the first write", a);
 
   std::printf("2. partition {%s} | {%s, %s}: add \"pen\" on one side, \"lamp\" on the other\n",
               a.name.c_str(), b.name.c_str(), c.name.c_str());
-  const kvlsm::Siblings seen_on_a = Load(a, kCart).Read();
-  const kvlsm::Siblings seen_on_b = Load(b, kCart).Read();
+  const kvlsm::cluster::Siblings seen_on_a = Load(a, kCart).Read();
+  const kvlsm::cluster::Siblings seen_on_b = Load(b, kCart).Read();
   Put(a, {&a}, seen_on_a.context, Cart({"book", "pen"}));
   Put(b, {&b, &c}, seen_on_b.context, Cart({"book", "lamp"}));
   Show("during the partition", a);
@@ -175,7 +176,7 @@ int main() {
   Show("after anti-entropy", a);
 
   std::printf("4. a client reads, merges the siblings and writes back\n");
-  const kvlsm::Siblings read = Load(a, kCart).Read();
+  const kvlsm::cluster::Siblings read = Load(a, kCart).Read();
   std::set<std::string> merged;
   for (const std::string& v : read.values) {
     for (const std::string& item : Items(v)) merged.insert(item);
@@ -185,14 +186,15 @@ int main() {
   std::printf("  read %zu siblings, context %s (%zu bytes on the wire)\n", read.values.size(),
               read.context.ToString().c_str(), context_bytes->size());
   // The context travels to the client and back as opaque bytes.
-  absl::StatusOr<kvlsm::Context> returned = kvlsm::Context::Decode(*context_bytes);
+  absl::StatusOr<kvlsm::cluster::Context> returned =
+      kvlsm::cluster::Context::Decode(*context_bytes);
   Check(returned.status(), "context");
   Put(a, {&a, &b, &c}, *returned, Cart(merged));
   for (Replica* r : {&a, &b, &c}) Show("after the merged write", *r);
 
   // The ending the paper describes: nothing lost, one version everywhere.
   for (Replica* r : {&a, &b, &c}) {
-    const kvlsm::Siblings final_state = Load(*r, kCart).Read();
+    const kvlsm::cluster::Siblings final_state = Load(*r, kCart).Read();
     if (read.values.size() != 2 || final_state.values.size() != 1 ||
         final_state.values[0] != "book,lamp,pen") {
       std::fprintf(stderr, "shopping_cart: unexpected ending on replica %s\n", r->name.c_str());

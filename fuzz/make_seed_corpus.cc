@@ -17,18 +17,18 @@
 
 #include "absl/strings/str_format.h"
 #include "base/filename.h"
-#include "dist/hint_store.h"
-#include "dist/membership_codec.h"
-#include "dist/messages.h"
-#include "dist/replica_store.h"
+#include "cluster/hint_store.h"
+#include "cluster/membership_codec.h"
+#include "cluster/messages.h"
+#include "cluster/replica_store.h"
 #include "fuzz/fuzz_util.h"
 #include "kvlsm/comparator.h"
 #include "kvlsm/db.h"
-#include "kvlsm/dist/dotted_version_vector.h"
-#include "kvlsm/dist/dvv_set.h"
-#include "kvlsm/dist/merkle_exchange.h"
-#include "kvlsm/dist/ring.h"
-#include "kvlsm/dist/vector_clock.h"
+#include "kvlsm/cluster/dotted_version_vector.h"
+#include "kvlsm/cluster/dvv_set.h"
+#include "kvlsm/cluster/merkle_exchange.h"
+#include "kvlsm/cluster/ring.h"
+#include "kvlsm/cluster/vector_clock.h"
 #include "kvlsm/env.h"
 #include "reliability/intercept_env.h"
 #include "reliability/workload.h"
@@ -220,7 +220,13 @@ void AddApiSeeds(Corpus* corpus) {
   }
 }
 
-void AddDistSeeds(Corpus* corpus) {
+}  // namespace
+
+// The distribution module's seeds; its types are in kvlsm::cluster.
+namespace cluster {
+namespace {
+
+void AddClusterSeeds(Corpus* corpus) {
   for (int nodes : {1, 4}) {
     Ring ring;
     for (int i = 0; i < nodes; ++i) {
@@ -228,14 +234,14 @@ void AddDistSeeds(Corpus* corpus) {
     }
     std::string bytes;
     ring.EncodeTo(&bytes);
-    corpus->Add("dist_ring", absl::StrFormat("nodes%d", nodes), bytes);
+    corpus->Add("cluster_ring", absl::StrFormat("nodes%d", nodes), bytes);
   }
   for (int entries : {1, 5}) {
     VectorClock clock;
     for (int i = 0; i < entries; ++i) clock.Increment(10 + i, 1000 * (i + 1));
     std::string bytes;
     Check(clock.EncodeTo(&bytes), "clock");
-    corpus->Add("dist_vector_clock", absl::StrFormat("entries%d", entries), bytes);
+    corpus->Add("cluster_vector_clock", absl::StrFormat("entries%d", entries), bytes);
   }
   // A sibling set grown by concurrent writers, its history and contexts.
   DvvSet state;
@@ -247,27 +253,27 @@ void AddDistSeeds(Corpus* corpus) {
     seen = *context;
     std::string bytes;
     state.EncodeTo(&bytes);
-    corpus->Add("dist_dvv_set", absl::StrFormat("state%d", i), bytes);
+    corpus->Add("cluster_dvv_set", absl::StrFormat("state%d", i), bytes);
     states.push_back(bytes);
     bytes.clear();
     Check(state.history().EncodeTo(&bytes), "history");
-    corpus->Add("dist_dotted_version_vector", absl::StrFormat("history%d", i), bytes);
+    corpus->Add("cluster_dotted_version_vector", absl::StrFormat("history%d", i), bytes);
     auto encoded = context->Encode();
     Check(encoded.status(), "context");
-    corpus->Add("dist_context", absl::StrFormat("context%d", i), *encoded);
+    corpus->Add("cluster_context", absl::StrFormat("context%d", i), *encoded);
   }
   DottedVersionVector with_gaps;
   with_gaps.Add(Dot{3, 5});
   with_gaps.Add(Dot{9, 2});
   std::string gaps;
   Check(with_gaps.EncodeTo(&gaps), "dvv");
-  corpus->Add("dist_dotted_version_vector", "with-gaps", gaps);
+  corpus->Add("cluster_dotted_version_vector", "with-gaps", gaps);
   // sibling merge: flags (bit 0: existing value), then three u16-prefixed values.
-  corpus->Add("dist_sibling_merge", "existing-and-two",
+  corpus->Add("cluster_sibling_merge", "existing-and-two",
               std::string(1, '\x01') + Prefixed16(states[0]) + Prefixed16(states[2]) +
                   Prefixed16(states[3]));
   corpus->Add(
-      "dist_sibling_merge", "two-operands",
+      "cluster_sibling_merge", "two-operands",
       std::string(1, '\x00') + Prefixed16("") + Prefixed16(states[1]) + Prefixed16(states[2]));
 
   for (auto type : {MerkleMessageType::kLevelRequest, MerkleMessageType::kLeafEntriesRequest}) {
@@ -280,7 +286,7 @@ void AddDistSeeds(Corpus* corpus) {
     request.nodes = {1, 2, 5};
     std::string bytes;
     request.EncodeTo(&bytes);
-    corpus->Add("dist_merkle_request", absl::StrFormat("type%d", static_cast<int>(type)), bytes);
+    corpus->Add("cluster_merkle_request", absl::StrFormat("type%d", static_cast<int>(type)), bytes);
   }
   MerkleResponse level;
   level.level = 2;
@@ -290,10 +296,10 @@ void AddDistSeeds(Corpus* corpus) {
   entries.entries = {KeyHash{"alpha", 1}, KeyHash{"beta", 7}};
   std::string bytes;
   level.EncodeTo(&bytes);
-  corpus->Add("dist_merkle_response", "level", bytes);
+  corpus->Add("cluster_merkle_response", "level", bytes);
   bytes.clear();
   entries.EncodeTo(&bytes);
-  corpus->Add("dist_merkle_response", "entries", bytes);
+  corpus->Add("cluster_merkle_response", "entries", bytes);
 }
 
 // Node and membership messages, one or two of each type.
@@ -336,7 +342,7 @@ void AddMessageSeeds(Corpus* corpus) {
            0,
            {Member{1, MemberState::kAlive, 1}, Member{2, MemberState::kDown, 4}}})},
   };
-  for (const auto& [name, bytes] : messages) corpus->Add("dist_messages", name, bytes);
+  for (const auto& [name, bytes] : messages) corpus->Add("cluster_messages", name, bytes);
 }
 
 // Hints as HintStore::Add stores them: records of id:u8 and a u16-prefixed value.
@@ -364,10 +370,11 @@ void AddHintSeeds(Corpus* corpus) {
     records += Prefixed16(it->value());
   }
   Check(it->status(), "reading hints");
-  corpus->Add("dist_hint_store", "three-hints", records);
+  corpus->Add("cluster_hint_store", "three-hints", records);
 }
 
 }  // namespace
+}  // namespace cluster
 }  // namespace kvlsm
 
 int main(int argc, char** argv) {
@@ -379,9 +386,9 @@ int main(int argc, char** argv) {
   kvlsm::AddDbFileSeeds(&corpus);
   kvlsm::AddBuilderModeSeeds(&corpus);
   kvlsm::AddApiSeeds(&corpus);
-  kvlsm::AddDistSeeds(&corpus);
-  kvlsm::AddMessageSeeds(&corpus);
-  kvlsm::AddHintSeeds(&corpus);
+  kvlsm::cluster::AddClusterSeeds(&corpus);
+  kvlsm::cluster::AddMessageSeeds(&corpus);
+  kvlsm::cluster::AddHintSeeds(&corpus);
   corpus.Report();
   return 0;
 }

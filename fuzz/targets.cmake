@@ -3,9 +3,9 @@
 # corpus replay in the normal build).
 file(GLOB KVLSM_FUZZ_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/fuzz/*.cc)
 list(FILTER KVLSM_FUZZ_SOURCES EXCLUDE REGEX "/make_seed_corpus\\.cc$")
-# Targets named dist_* exercise the distribution module and need kvlsm_dist.
-if(NOT TARGET kvlsm_dist)
-  list(FILTER KVLSM_FUZZ_SOURCES EXCLUDE REGEX "/dist_[^/]*\\.cc$")
+# Targets named cluster_* exercise the distribution module and need kvlsm_cluster.
+if(NOT TARGET kvlsm_cluster)
+  list(FILTER KVLSM_FUZZ_SOURCES EXCLUDE REGEX "/cluster_[^/]*\\.cc$")
 endif()
 
 # The test plugins (a merge operator, small compaction policies: plain code shared with
@@ -25,7 +25,7 @@ function(kvlsm_fuzz_executable target source)
                                                ${PROJECT_SOURCE_DIR}/tests ${XXHASH_INCLUDE_DIR})
   target_compile_options(${target} PRIVATE ${KVLSM_WARNINGS})
   target_link_libraries(${target} PRIVATE kvlsm absl::str_format)
-  if(name MATCHES "^dist_")
-    target_link_libraries(${target} PRIVATE kvlsm_dist)
+  if(name MATCHES "^cluster_")
+    target_link_libraries(${target} PRIVATE kvlsm_cluster)
   endif()
 endfunction()

@@ -2,7 +2,7 @@
 //
 // Time is std::chrono::steady_clock since construction; each timer is an
 // asio::steady_timer whose handler runs on the io_context's thread, the thread that runs
-// the Node (kvlsm/dist/clock.h).
+// the Node (kvlsm/cluster/clock.h).
 //
 // Thread safety: use from the io_context's thread only.
 #ifndef KVLSM_EXAMPLES_NET_CLUSTER_ASIO_CLOCK_H_
@@ -15,11 +15,11 @@
 
 #include <asio.hpp>
 
-#include "kvlsm/dist/clock.h"
+#include "kvlsm/cluster/clock.h"
 
 namespace net_cluster {
 
-class AsioClock final : public kvlsm::Clock {
+class AsioClock final : public kvlsm::cluster::Clock {
  public:
   explicit AsioClock(asio::io_context& io) : io_(io), start_(std::chrono::steady_clock::now()) {}
   ~AsioClock() override {

@@ -58,7 +58,7 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
     asio::async_read(socket_, asio::buffer(body_.data(), body_.size()),
                      [self](const asio::error_code& ec, size_t) {
                        if (ec || !*self->alive_) return;
-                       const kvlsm::NodeId from = GetFixed(self->body_.data(), 8);
+                       const kvlsm::cluster::NodeId from = GetFixed(self->body_.data(), 8);
                        (*self->handler_)(from, self->body_.substr(8));
                        if (*self->alive_) self->ReadHeader();
                      });
@@ -71,8 +71,8 @@ class AsioTransport::Connection : public std::enable_shared_from_this<Connection
   std::string body_;
 };
 
-AsioTransport::AsioTransport(asio::io_context& io, kvlsm::NodeId self,
-                             std::map<kvlsm::NodeId, uint16_t> ports, Handler handler)
+AsioTransport::AsioTransport(asio::io_context& io, kvlsm::cluster::NodeId self,
+                             std::map<kvlsm::cluster::NodeId, uint16_t> ports, Handler handler)
     : io_(io), self_(self), ports_(std::move(ports)), handler_(std::move(handler)), acceptor_(io) {}
 
 AsioTransport::~AsioTransport() {
@@ -114,7 +114,7 @@ void AsioTransport::Accept() {
   });
 }
 
-void AsioTransport::Send(kvlsm::NodeId to, std::string bytes) {
+void AsioTransport::Send(kvlsm::cluster::NodeId to, std::string bytes) {
   if (ports_.count(to) == 0 || bytes.size() + 8 > kMaxFrameBytes) return;  // dropped
   auto& slot = peers_[to];
   if (slot == nullptr) slot = std::make_unique<Peer>(io_);
@@ -133,7 +133,7 @@ void AsioTransport::Send(kvlsm::NodeId to, std::string bytes) {
   }
 }
 
-void AsioTransport::Connect(kvlsm::NodeId to) {
+void AsioTransport::Connect(kvlsm::cluster::NodeId to) {
   Peer& peer = *peers_[to];
   peer.connecting = true;
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), ports_.at(to));
@@ -152,7 +152,7 @@ void AsioTransport::Connect(kvlsm::NodeId to) {
   });
 }
 
-void AsioTransport::WriteNext(kvlsm::NodeId to) {
+void AsioTransport::WriteNext(kvlsm::cluster::NodeId to) {
   Peer& peer = *peers_[to];
   if (peer.writing || peer.queue.empty()) return;
   peer.writing = true;
@@ -171,7 +171,7 @@ void AsioTransport::WriteNext(kvlsm::NodeId to) {
                     });
 }
 
-void AsioTransport::Drop(kvlsm::NodeId to) {
+void AsioTransport::Drop(kvlsm::cluster::NodeId to) {
   // The peer is unreachable: forget what was queued (the Node's timeouts and hints cover
   // it) and reconnect on the next Send.
   Peer& peer = *peers_[to];

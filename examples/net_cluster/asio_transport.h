@@ -27,44 +27,44 @@
 #include <asio.hpp>
 
 #include "absl/status/status.h"
-#include "kvlsm/dist/transport.h"
+#include "kvlsm/cluster/transport.h"
 
 namespace net_cluster {
 
-class AsioTransport final : public kvlsm::Transport {
+class AsioTransport final : public kvlsm::cluster::Transport {
  public:
   // Frames above this (64 MiB) are refused: they are not kvlsm messages this example sends.
   static constexpr uint32_t kMaxFrameBytes = 64u << 20;
   // Messages queued for one peer beyond this are dropped.
   static constexpr size_t kMaxQueuedMessages = 10000;
 
-  using Handler = std::function<void(kvlsm::NodeId from, std::string bytes)>;
+  using Handler = std::function<void(kvlsm::cluster::NodeId from, std::string bytes)>;
 
   // `ports` maps every node (self included) to its TCP port on 127.0.0.1.
-  AsioTransport(asio::io_context& io, kvlsm::NodeId self,
-                std::map<kvlsm::NodeId, uint16_t> ports, Handler handler);
+  AsioTransport(asio::io_context& io, kvlsm::cluster::NodeId self,
+                std::map<kvlsm::cluster::NodeId, uint16_t> ports, Handler handler);
   ~AsioTransport() override;
 
   // Starts accepting on 127.0.0.1:ports[self]. Unavailable naming the port if it fails.
   absl::Status Listen();
 
-  void Send(kvlsm::NodeId to, std::string bytes) override;
+  void Send(kvlsm::cluster::NodeId to, std::string bytes) override;
 
  private:
   struct Peer;
   class Connection;
 
   void Accept();
-  void Connect(kvlsm::NodeId to);
-  void WriteNext(kvlsm::NodeId to);
-  void Drop(kvlsm::NodeId to);
+  void Connect(kvlsm::cluster::NodeId to);
+  void WriteNext(kvlsm::cluster::NodeId to);
+  void Drop(kvlsm::cluster::NodeId to);
 
   asio::io_context& io_;
-  const kvlsm::NodeId self_;
-  const std::map<kvlsm::NodeId, uint16_t> ports_;
+  const kvlsm::cluster::NodeId self_;
+  const std::map<kvlsm::cluster::NodeId, uint16_t> ports_;
   const Handler handler_;
   asio::ip::tcp::acceptor acceptor_;
-  std::map<kvlsm::NodeId, std::unique_ptr<Peer>> peers_;  // outgoing connections
+  std::map<kvlsm::cluster::NodeId, std::unique_ptr<Peer>> peers_;  // outgoing connections
   // Set to false on destruction: handlers still queued in the io_context see it.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

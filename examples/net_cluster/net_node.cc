@@ -35,14 +35,14 @@
 #include "absl/strings/str_split.h"
 #include "asio_clock.h"
 #include "asio_transport.h"
-#include "kvlsm/dist/membership.h"
-#include "kvlsm/dist/node.h"
-#include "kvlsm/dist/ring.h"
+#include "kvlsm/cluster/membership.h"
+#include "kvlsm/cluster/node.h"
+#include "kvlsm/cluster/ring.h"
 #include "kvlsm/env.h"
 
 namespace {
 
-using kvlsm::NodeId;
+using kvlsm::cluster::NodeId;
 
 void Say(const std::string& line) { std::cout << line << std::endl; }
 
@@ -83,14 +83,15 @@ class NetNode {
         io_, flags_.id, ports_, [this](NodeId from, std::string bytes) { Deliver(from, bytes); });
     if (absl::Status s = transport_->Listen(); !s.ok()) return s;
 
-    kvlsm::RingOptions ring_options;
+    kvlsm::cluster::RingOptions ring_options;
     ring_options.replication_factor = 2;
     ring_options.tokens_per_node = 8;
-    kvlsm::Ring ring(ring_options);
+    kvlsm::cluster::Ring ring(ring_options);
     for (const auto& [id, port] : ports_) {
-      if (auto added = ring.AddNode(kvlsm::RingNode(id)); !added.ok()) return added.status();
+      if (auto added = ring.AddNode(kvlsm::cluster::RingNode(id)); !added.ok())
+        return added.status();
     }
-    kvlsm::NodeOptions options;
+    kvlsm::cluster::NodeOptions options;
     options.id = flags_.id;
     options.path = flags_.dir;
     options.env = kvlsm::Env::Default();
@@ -98,11 +99,11 @@ class NetNode {
     options.hint_replay_interval_micros = 200000;
     options.anti_entropy_interval_micros = 0;
     options.trace = [](std::string_view line) { Say("trace " + std::string(line)); };
-    auto node = kvlsm::Node::Open(options, std::move(ring), &clock_, transport_.get());
+    auto node = kvlsm::cluster::Node::Open(options, std::move(ring), &clock_, transport_.get());
     if (!node.ok()) return node.status();
     node_ = std::move(*node);
 
-    kvlsm::MembershipOptions gossip;
+    kvlsm::cluster::MembershipOptions gossip;
     gossip.self = flags_.id;
     for (const auto& [id, port] : ports_) gossip.seeds.push_back(id);
     gossip.protocol_period_micros = 200000;
@@ -110,11 +111,12 @@ class NetNode {
     gossip.suspicion_timeout_micros = 1000000;
     gossip.join_retry_micros = 200000;
     gossip.down_probe_periods = 2;
-    auto membership = kvlsm::Membership::Start(
-        gossip, &clock_, transport_.get(), [this](NodeId peer, kvlsm::MemberState state) {
-          Say("member " + std::to_string(peer) + " " + std::string(kvlsm::MemberStateName(state)));
-          node_->SetPeerUp(peer, state == kvlsm::MemberState::kAlive ||
-                                     state == kvlsm::MemberState::kSuspect);
+    auto membership = kvlsm::cluster::Membership::Start(
+        gossip, &clock_, transport_.get(), [this](NodeId peer, kvlsm::cluster::MemberState state) {
+          Say("member " + std::to_string(peer) + " " +
+              std::string(kvlsm::cluster::MemberStateName(state)));
+          node_->SetPeerUp(peer, state == kvlsm::cluster::MemberState::kAlive ||
+                                     state == kvlsm::cluster::MemberState::kSuspect);
         });
     if (!membership.ok()) return membership.status();
     membership_ = std::move(*membership);
@@ -135,7 +137,7 @@ class NetNode {
  private:
   void Deliver(NodeId from, const std::string& bytes) {
     if (node_ == nullptr) return;
-    const absl::Status s = kvlsm::Membership::IsMembershipMessage(bytes)
+    const absl::Status s = kvlsm::cluster::Membership::IsMembershipMessage(bytes)
                                ? membership_->Receive(from, bytes)
                                : node_->Receive(from, bytes);
     if (!s.ok()) std::cerr << "node " << flags_.id << ": rejected a message: " << s << "\n";
@@ -160,32 +162,34 @@ class NetNode {
     std::string command, key, value;
     words >> command >> key >> value;
     if (command == "put") {
-      kvlsm::PutOptions options;
+      kvlsm::cluster::PutOptions options;
       options.w = 2;
-      node_->Put(key, kvlsm::Context(), value, options, [](absl::StatusOr<kvlsm::Context> r) {
-        Say(r.ok() ? "put ok" : "put error " + Text(r.status()));
-      });
+      node_->Put(key, kvlsm::cluster::Context(), value, options,
+                 [](absl::StatusOr<kvlsm::cluster::Context> r) {
+                   Say(r.ok() ? "put ok" : "put error " + Text(r.status()));
+                 });
     } else if (command == "get") {
-      kvlsm::GetOptions options;
+      kvlsm::cluster::GetOptions options;
       options.r = 2;
-      node_->Get(key, options, [](absl::StatusOr<kvlsm::Siblings> r) {
+      node_->Get(key, options, [](absl::StatusOr<kvlsm::cluster::Siblings> r) {
         Say(r.ok() ? "get ok " + absl::StrJoin(r->values, "|") : "get error " + Text(r.status()));
       });
     } else if (command == "local") {
-      absl::StatusOr<kvlsm::DvvSet> state = node_->LocalState(key);
+      absl::StatusOr<kvlsm::cluster::DvvSet> state = node_->LocalState(key);
       Say(state.ok() ? "local ok " + absl::StrJoin(state->Read().values, "|")
                      : "local error " + Text(state.status()));
     } else if (command == "replicas") {
       Say("replicas " + absl::StrJoin(node_->ring().PreferenceList(key, 2), " "));
     } else if (command == "stats") {
-      const kvlsm::NodeStats& stats = node_->stats();
+      const kvlsm::cluster::NodeStats& stats = node_->stats();
       Say("stats hints=" + std::to_string(node_->hint_count()) +
           " stored=" + std::to_string(stats.hints_stored) +
           " delivered=" + std::to_string(stats.hints_delivered));
     } else if (command == "peers") {
       std::vector<std::string> peers;
-      for (const kvlsm::Member& m : membership_->Members()) {
-        peers.push_back(std::to_string(m.id) + "=" + std::string(kvlsm::MemberStateName(m.state)));
+      for (const kvlsm::cluster::Member& m : membership_->Members()) {
+        peers.push_back(std::to_string(m.id) + "=" +
+                        std::string(kvlsm::cluster::MemberStateName(m.state)));
       }
       Say("peers " + absl::StrJoin(peers, " "));
     } else if (command == "quit") {
@@ -203,8 +207,8 @@ class NetNode {
   asio::posix::stream_descriptor input_;
   asio::streambuf buffer_;
   std::unique_ptr<net_cluster::AsioTransport> transport_;
-  std::unique_ptr<kvlsm::Node> node_;
-  std::unique_ptr<kvlsm::Membership> membership_;
+  std::unique_ptr<kvlsm::cluster::Node> node_;
+  std::unique_ptr<kvlsm::cluster::Membership> membership_;
 };
 
 }  // namespace

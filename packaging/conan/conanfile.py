@@ -32,7 +32,7 @@ _SOURCES = ("CMakeLists.txt", "LICENSE", "cmake/*", "include/*", "src/*", "tools
 # Public: their types appear in kvlsm's headers.
 _ABSL_PUBLIC = ("absl_status", "absl_statusor", "absl_strings", "absl_synchronization")
 _ABSL_PRIVATE = ("absl_str_format", "absl_flat_hash_map", "absl_flat_hash_set", "absl_time")
-_ABSL_DIST_PRIVATE = ("absl_str_format", "absl_flat_hash_map", "absl_random_random")
+_ABSL_CLUSTER_PRIVATE = ("absl_str_format", "absl_flat_hash_map", "absl_random_random")
 
 
 class KvlsmConan(ConanFile):
@@ -116,7 +116,7 @@ class KvlsmConan(ConanFile):
     def package_info(self):
         # kvlsm::kvlsm and the pkg-config module kvlsm name the whole package (as libcurl's
         # recipe does for CURL::libcurl), so that the root target does not collide with a
-        # component's; kvlsm::dist is the distribution module alone.
+        # component's; kvlsm::cluster is the distribution module alone.
         self.cpp_info.set_property("cmake_file_name", "kvlsm")
         self.cpp_info.set_property("cmake_target_name", "kvlsm::kvlsm")
         self.cpp_info.set_property("pkg_config_name", "kvlsm")
@@ -127,8 +127,15 @@ class KvlsmConan(ConanFile):
         if self.settings.os in ("Linux", "FreeBSD"):
             engine.system_libs = ["pthread"]
 
+        cluster = self.cpp_info.components["cluster"]
+        cluster.set_property("cmake_target_name", "kvlsm::cluster")
+        cluster.set_property("pkg_config_name", "kvlsm-cluster")
+        cluster.libs = ["kvlsm_cluster"]
+        cluster.requires = ["engine"] + [f"abseil::{c}" for c in _ABSL_CLUSTER_PRIVATE]
+
+        # Deprecated: the module's name before it was renamed cluster, kept for one release
+        # (as in the CMake package and kvlsm-dist.pc). It links nothing of its own.
         dist = self.cpp_info.components["dist"]
         dist.set_property("cmake_target_name", "kvlsm::dist")
         dist.set_property("pkg_config_name", "kvlsm-dist")
-        dist.libs = ["kvlsm_dist"]
-        dist.requires = ["engine"] + [f"abseil::{c}" for c in _ABSL_DIST_PRIVATE]
+        dist.requires = ["cluster"]

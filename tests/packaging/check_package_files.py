@@ -7,8 +7,8 @@ Neither vcpkg nor Conan runs in kvlsm's CI, so nothing else would notice these f
 stale. This test parses them (JSON; Python syntax) and checks that
   - every KVLSM_* option they set is an option() of CMakeLists.txt;
   - every kvlsm:: target and kvlsm pkg-config module they name is one the build exports
-    (read from the build tree: kvlsmTargets.cmake and the generated *.pc files), and every
-    library they link is one the build produces;
+    (read from the build tree: kvlsmTargets.cmake, kvlsmConfig.cmake and the generated
+    *.pc files), and every library they link is one the build produces;
   - their versions are the project()'s, and their dependencies and features are those the
     build needs: the Abseil components match CMakeLists.txt's lists, the root vcpkg.json's
     features are exactly those CMakeLists.txt adds to VCPKG_MANIFEST_FEATURES;
@@ -28,7 +28,7 @@ TEST_PACKAGE = pathlib.Path("packaging/conan/test_package")
 # CMakeLists.txt's Abseil lists and the conanfile.py constants that must match them.
 ABSL_LISTS = (("KVLSM_ABSL_PUBLIC", "_ABSL_PUBLIC"),
               ("KVLSM_ABSL_PRIVATE", "_ABSL_PRIVATE"),
-              ("KVLSM_DIST_ABSL_PRIVATE", "_ABSL_DIST_PRIVATE"))
+              ("KVLSM_CLUSTER_ABSL_PRIVATE", "_ABSL_CLUSTER_PRIVATE"))
 
 
 def called_name(call):
@@ -73,6 +73,11 @@ class Checker:
             raise SystemExit(f"{targets_file} is missing: the build needs KVLSM_INSTALL=ON")
         targets = targets_file.read_text(encoding="utf-8")
         self.targets = set(re.findall(r"add_library\((kvlsm::\w+) \w+ IMPORTED\)", targets))
+        # The package config adds imported targets of its own: the deprecated kvlsm::dist.
+        config_file = self.build / "kvlsmConfig.cmake"
+        if config_file.exists():
+            self.targets |= set(re.findall(r"add_library\((kvlsm::\w+) \w+ IMPORTED\)",
+                                           config_file.read_text(encoding="utf-8")))
         self.libraries = set()
         for location in re.findall(r'IMPORTED_LOCATION\w* "([^"]+)"', targets):
             library = re.match(r"lib(\w+)\.(a|so)", pathlib.Path(location).name)

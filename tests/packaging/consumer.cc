@@ -1,8 +1,9 @@
 // A program outside kvlsm's build, compiled against an installed kvlsm by the two consumer
 // projects next to this file (find_package_consumer/, pkgconfig_consumer/): opens a DB in a
 // fresh temporary directory, writes a key, reads it back, and prints the library's version.
-// With KVLSM_CONSUMER_WITH_DIST it also calls into the distribution module, to prove that
-// kvlsm_dist is installed, exported and linkable too.
+// With KVLSM_CONSUMER_WITH_CLUSTER it also calls into the distribution module, to prove that
+// kvlsm_cluster is installed, exported and linkable too (through kvlsm::cluster and
+// kvlsm-cluster, or through the deprecated kvlsm::dist and kvlsm-dist).
 //
 // Prints "kvlsm <version>: put and get ok" and exits 0 when every check passes; prints what
 // failed and exits 1 otherwise.
@@ -17,8 +18,8 @@
 #include "kvlsm/db.h"
 #include "kvlsm/options.h"
 #include "kvlsm/version.h"
-#ifdef KVLSM_CONSUMER_WITH_DIST
-#include "kvlsm/dist/token.h"
+#ifdef KVLSM_CONSUMER_WITH_CLUSTER
+#include "kvlsm/cluster/token.h"
 #endif
 
 namespace {
@@ -56,9 +57,9 @@ int main() {
                  library_version.c_str(), KVLSM_VERSION_STRING);
     return 1;
   }
-#ifdef KVLSM_CONSUMER_WITH_DIST
+#ifdef KVLSM_CONSUMER_WITH_CLUSTER
   // XXH3-64 of the empty string with seed 0, fixed by the xxHash specification.
-  const kvlsm::Token token = kvlsm::KeyToken("");
+  const kvlsm::cluster::Token token = kvlsm::cluster::KeyToken("");
   if (token != 0x2D06800538D394C2ull) {
     std::fprintf(stderr, "KeyToken(\"\") = %016" PRIx64 ", want 2d06800538d394c2\n", token);
     return 1;

@@ -15,7 +15,9 @@
 #   KVLSM_PKG_BUILD_TYPE   CMAKE_BUILD_TYPE
 #   KVLSM_PKG_LIBDIR       CMAKE_INSTALL_LIBDIR of the build (static mode)
 #   KVLSM_PKG_VERSION      the version the installed package must report
-#   KVLSM_PKG_WITH_DIST    1 when the distribution module is built, else 0
+#   KVLSM_PKG_WITH_CLUSTER 1 when the distribution module is built, else 0; then each
+#                          consumer is built twice more through the module's deprecated
+#                          names (kvlsm::dist, the component `dist`, kvlsm-dist.pc)
 # The shared library is built with the compiler alone, without the build's flags, as a
 # distribution builds it (build type None: no optimization flags; Debian passes its own).
 # -O0 also keeps every call to the library out of line, so nothing a consumer needs can
@@ -28,7 +30,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cmake=${KVLSM_PKG_CMAKE:?}
 cxx=${KVLSM_PKG_CXX:?}
 version=${KVLSM_PKG_VERSION:?}
-with_dist=${KVLSM_PKG_WITH_DIST:?}
+with_cluster=${KVLSM_PKG_WITH_CLUSTER:?}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kvlsm-packaging-$mode.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -95,28 +97,60 @@ esac
   fail "the generated headers kvlsm/version.h and kvlsm/export.h are not installed"
 
 # The CMake consumer. The package must come from this prefix and nowhere else.
-dist_option=OFF
-if [[ $with_dist == 1 ]]; then dist_option=ON; fi
-step configure-find-package "$cmake" -S "$here/find_package_consumer" -B "$work/find_package" \
-  -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
-  -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_CXX_FLAGS="$cxxflags" -DCMAKE_EXE_LINKER_FLAGS="$ldflags" \
-  -DCMAKE_BUILD_TYPE="$build_type" -DKVLSM_EXPECTED_VERSION="$version" \
-  -DKVLSM_CONSUMER_WITH_DIST=$dist_option
-found=$(grep 'kvlsm_DIR: ' "$work/configure-find-package.log")
-[[ $found == *"kvlsm_DIR: $prefix/"* ]] || fail "find_package(kvlsm) did not use $prefix: $found"
-step build-find-package "$cmake" --build "$work/find_package"
+# find_package_consumer <name> <option>...: configures and builds the CMake consumer in
+# $work/<name>.
+find_package_consumer() {
+  local name=$1
+  shift
+  step configure-$name "$cmake" -S "$here/find_package_consumer" -B "$work/$name" \
+    -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
+    -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_CXX_FLAGS="$cxxflags" \
+    -DCMAKE_EXE_LINKER_FLAGS="$ldflags" -DCMAKE_BUILD_TYPE="$build_type" \
+    -DKVLSM_EXPECTED_VERSION="$version" "$@"
+  local found
+  found=$(grep 'kvlsm_DIR: ' "$work/configure-$name.log")
+  [[ $found == *"kvlsm_DIR: $prefix/"* ]] || fail "find_package(kvlsm) did not use $prefix: $found"
+  step build-$name "$cmake" --build "$work/$name"
+}
+consumers=()
+if [[ $with_cluster == 1 ]]; then
+  find_package_consumer find_package -DKVLSM_CONSUMER_WITH_CLUSTER=ON
+  # The deprecated names still work, and say they are deprecated.
+  find_package_consumer find_package_dist -DKVLSM_CONSUMER_WITH_CLUSTER=ON \
+    -DKVLSM_CONSUMER_DEPRECATED_DIST=ON
+  for warning in 'COMPONENTS dist) is deprecated' 'kvlsm::dist is deprecated'; do
+    grep -q "$warning" "$work/configure-find_package_dist.log" ||
+      fail "configuring with the deprecated kvlsm::dist printed no '$warning'"
+  done
+  consumers+=("$work/find_package/consumer" "$work/find_package_dist/consumer")
+else
+  find_package_consumer find_package -DKVLSM_CONSUMER_WITH_CLUSTER=OFF
+  consumers+=("$work/find_package/consumer")
+fi
 
 # The pkg-config consumer: a shared kvlsm links with the plain line, a static one with
 # --static (its dependencies are in Requires.private).
+# pkg_config_consumer <name> <build.sh argument>...: builds the pkg-config consumer in
+# $work/<name>.
+pkg_config_consumer() {
+  local name=$1
+  shift
+  mkdir "$work/$name"
+  step build-$name env -C "$work/$name" PKG_CONFIG_PATH="$prefix/$libdir/pkgconfig" \
+    CXX="$cxx" CXXFLAGS="$cxxflags" LDFLAGS="$ldflags" \
+    sh "$here/pkgconfig_consumer/build.sh" "$@"
+  consumers+=("$work/$name/consumer")
+}
 build_flags=()
 if [[ $mode == static ]]; then build_flags+=(--static); fi
-if [[ $with_dist == 1 ]]; then build_flags+=(--with-dist); fi
-mkdir "$work/pkg_config"
-step build-pkg-config env -C "$work/pkg_config" PKG_CONFIG_PATH="$prefix/$libdir/pkgconfig" \
-  CXX="$cxx" CXXFLAGS="$cxxflags" LDFLAGS="$ldflags" \
-  sh "$here/pkgconfig_consumer/build.sh" "${build_flags[@]}"
+if [[ $with_cluster == 1 ]]; then
+  pkg_config_consumer pkg_config "${build_flags[@]}" --with-cluster
+  pkg_config_consumer pkg_config_dist "${build_flags[@]}" --with-dist
+else
+  pkg_config_consumer pkg_config "${build_flags[@]}"
+fi
 
-for consumer in "$work/find_package/consumer" "$work/pkg_config/consumer"; do
+for consumer in "${consumers[@]}"; do
   # Each program must use the library of this install: linked in when static, loaded
   # from the prefix when shared.
   libraries=$(ldd "$consumer")

@@ -2,10 +2,11 @@
 # An outside project using an installed kvlsm through pkg-config, built the way a user's
 # build script would: compiles ../consumer.cc into ./consumer in the current directory.
 #
-#   PKG_CONFIG_PATH=<prefix>/lib/pkgconfig build.sh [--static] [--with-dist]
+#   PKG_CONFIG_PATH=<prefix>/lib/pkgconfig build.sh [--static] [--with-cluster | --with-dist]
 #
 # --static is how a static kvlsm is linked: its dependencies are in the modules'
-# Requires.private, which pkg-config reads only then. --with-dist also uses kvlsm-dist.
+# Requires.private, which pkg-config reads only then. --with-cluster also uses kvlsm-cluster;
+# --with-dist uses it through its deprecated name kvlsm-dist (which requires kvlsm-cluster).
 # CXX, CXXFLAGS and LDFLAGS are honoured.
 set -eu
 
@@ -16,9 +17,13 @@ defines=
 for arg in "$@"; do
   case $arg in
     --static) static=--static ;;
+    --with-cluster)
+      modules="kvlsm kvlsm-cluster"
+      defines=-DKVLSM_CONSUMER_WITH_CLUSTER
+      ;;
     --with-dist)
       modules="kvlsm kvlsm-dist"
-      defines=-DKVLSM_CONSUMER_WITH_DIST
+      defines=-DKVLSM_CONSUMER_WITH_CLUSTER
       ;;
     *)
       echo "build.sh: unknown argument '$arg'" >&2

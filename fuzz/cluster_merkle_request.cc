@@ -1,0 +1,5 @@
+// Fuzz target: MerkleRequest::Decode, a Merkle exchange request, from untrusted bytes.
+#include "fuzz/fuzz_util.h"
+#include "kvlsm/cluster/merkle_exchange.h"
+
+KVLSM_FUZZ_DECODER_TARGET(kvlsm::cluster::MerkleRequest)

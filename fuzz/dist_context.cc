@@ -1,5 +1,0 @@
-// Fuzz target: Context::Decode, the causal context a client passes back, from untrusted bytes.
-#include "fuzz/fuzz_util.h"
-#include "kvlsm/dist/dvv_set.h"
-
-KVLSM_FUZZ_DECODER_TARGET(kvlsm::Context)

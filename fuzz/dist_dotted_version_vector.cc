@@ -1,5 +1,0 @@
-// Fuzz target: DottedVersionVector::Decode, a dotted version vector, from untrusted bytes.
-#include "fuzz/fuzz_util.h"
-#include "kvlsm/dist/dotted_version_vector.h"
-
-KVLSM_FUZZ_DECODER_TARGET(kvlsm::DottedVersionVector)

@@ -1,5 +1,0 @@
-// Fuzz target: MerkleRequest::Decode, a Merkle exchange request, from untrusted bytes.
-#include "fuzz/fuzz_util.h"
-#include "kvlsm/dist/merkle_exchange.h"
-
-KVLSM_FUZZ_DECODER_TARGET(kvlsm::MerkleRequest)

@@ -1,5 +1,0 @@
-// Fuzz target: MerkleResponse::Decode, a Merkle exchange response, from untrusted bytes.
-#include "fuzz/fuzz_util.h"
-#include "kvlsm/dist/merkle_exchange.h"
-
-KVLSM_FUZZ_DECODER_TARGET(kvlsm::MerkleResponse)
