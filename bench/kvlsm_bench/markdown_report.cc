@@ -217,7 +217,7 @@ absl::Status WriteMarkdownReport(const std::string& dir, const BenchmarkResults&
   if (rc != 0) {
     plot_problem = absl::StrFormat(
         "gnuplot failed or is missing (exit status %d, see gnuplot.log; "
-        "scripts/install-deps.sh --bench-peers installs it)",
+        "scripts/install-deps.sh installs it)",
         rc);
   }
   absl::Status s =
