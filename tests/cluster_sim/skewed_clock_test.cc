@@ -47,7 +47,9 @@ TEST(SkewedClockTest, FirstTrueTimeReadingIsTheFirstMicrosecondAtTarget) {
       const uint64_t at = clock.FirstTrueTimeReading(5000, target);
       EXPECT_GE(at, 5000u);
       EXPECT_GE(clock.ComputedLocal(at), target) << rate << " " << delay;
-      if (at > 5000) EXPECT_LT(clock.ComputedLocal(at - 1), target) << rate << " " << delay;
+      if (at > 5000) {
+        EXPECT_LT(clock.ComputedLocal(at - 1), target) << rate << " " << delay;
+      }
     }
   }
 }
