@@ -4,58 +4,29 @@
 // message deliveries (checked again on arrival: the destination must still be the same
 // incarnation, attached and reachable) and script callbacks. The queue is ordered by
 // (true time, sequence number), so equal times run in scheduling order and a run is a
-// function of the seed and the application's calls alone.
+// function of the seed and the application's calls alone. Links and partitions are kept
+// by SimLinkTable (sim_link_table.h), each node's skewed local time by SkewedClock
+// (skewed_clock.h).
 #include "kvlsm/cluster/sim_network.h"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <set>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
+#include "cluster/sim_link_table.h"
+#include "cluster/skewed_clock.h"
 #include "util/random.h"
 
 namespace kvlsm::cluster {
 
 namespace {
 
-// Latencies and offsets beyond an hour are a configuration mistake, and keeping them
-// bounded keeps virtual time far from overflow.
-constexpr uint64_t kMaxLatencyMicros = uint64_t{3600} * 1000 * 1000;
 constexpr double kMaxDriftPpm = 100000.0;
 
-absl::Status CheckProbability(double p, const char* field) {
-  if (!(p >= 0.0 && p <= 1.0)) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("SimLink::%s = %g: must lie in [0, 1]", field, p));
-  }
-  return absl::OkStatus();
-}
-
-std::string GroupsToString(const std::vector<std::vector<NodeId>>& groups) {
-  std::vector<std::string> parts;
-  for (const auto& group : groups) parts.push_back("{" + absl::StrJoin(group, ",") + "}");
-  return absl::StrJoin(parts, " | ");
-}
-
 }  // namespace
-
-absl::Status SimLink::Validate() const {
-  for (auto [value, field] : {std::pair{min_latency_micros, "min_latency_micros"},
-                              std::pair{jitter_micros, "jitter_micros"},
-                              std::pair{tail_mean_micros, "tail_mean_micros"}}) {
-    if (value > kMaxLatencyMicros) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("SimLink::%s = %d: at most one hour (%d)", field, value,
-                          kMaxLatencyMicros));
-    }
-  }
-  if (absl::Status s = CheckProbability(loss, "loss"); !s.ok()) return s;
-  return CheckProbability(duplicate, "duplicate");
-}
 
 absl::Status SimNetworkOptions::Validate() const {
   if (absl::Status s = default_link.Validate(); !s.ok()) return s;
@@ -113,11 +84,7 @@ class SimNetwork::Impl {
     std::unique_ptr<FaultInjectionEnv> env;
     std::unique_ptr<NodeClock> clock;
     std::unique_ptr<NodeTransport> transport;
-    // Local time = anchor_local + (true time - anchor_true) * rate, never decreasing.
-    uint64_t anchor_true = 0;
-    double anchor_local = 0;
-    double rate = 1.0;
-    uint64_t last_local = 0;
+    SkewedClock local_time;
   };
 
   enum class EventKind { kTimer, kMessage, kScript };
@@ -133,7 +100,9 @@ class SimNetwork::Impl {
   using EventKey = std::pair<uint64_t, uint64_t>;  // (true time, sequence)
 
   explicit Impl(SimNetworkOptions options)
-      : options_(std::move(options)), random_(options_.seed) {}
+      : options_(std::move(options)),
+        random_(options_.seed),
+        links_(options_.default_link, &random_, [this](const std::string& line) { Trace(line); }) {}
 
   // ---- Nodes ----
 
@@ -152,11 +121,10 @@ class SimNetwork::Impl {
                                 : random_.Uniform(options_.max_clock_offset_micros + 1);
     const double drift = options_.max_clock_drift_ppm == 0
                              ? 0
-                             : (2 * Uniform01() - 1) * options_.max_clock_drift_ppm;
-    node->anchor_true = now_;
-    node->anchor_local = static_cast<double>(now_ + offset);
-    node->rate = 1.0 + drift / 1e6;
+                             : (2 * Uniform01(&random_) - 1) * options_.max_clock_drift_ppm;
+    node->local_time.Reset(now_, static_cast<double>(now_ + offset), 1.0 + drift / 1e6);
     nodes_.emplace(id, std::move(node));
+    links_.AddNode(id);
     return absl::OkStatus();
   }
 
@@ -240,16 +208,7 @@ class SimNetwork::Impl {
 
   // ---- Clocks and timers ----
 
-  double ComputedLocal(const NodeState* node, uint64_t true_time) const {
-    return node->anchor_local + static_cast<double>(true_time - node->anchor_true) * node->rate;
-  }
-
-  uint64_t LocalNow(NodeState* node) {
-    const double computed = ComputedLocal(node, now_);
-    const uint64_t local = computed <= 0 ? 0 : static_cast<uint64_t>(computed);
-    node->last_local = std::max(node->last_local, local);
-    return node->last_local;
-  }
+  uint64_t LocalNow(NodeState* node) { return node->local_time.Read(now_); }
 
   absl::Status SetClockSkew(NodeId id, int64_t offset_micros, double drift_ppm) {
     absl::StatusOr<NodeState*> node = FindOrError(id, "SetClockSkew");
@@ -262,9 +221,8 @@ class SimNetwork::Impl {
       return absl::InvalidArgumentError(absl::StrFormat(
           "SimNetwork::SetClockSkew: offset %d us beyond one hour", offset_micros));
     }
-    (*node)->anchor_true = now_;
-    (*node)->anchor_local = static_cast<double>(now_) + static_cast<double>(offset_micros);
-    (*node)->rate = 1.0 + drift_ppm / 1e6;
+    (*node)->local_time.Reset(now_, static_cast<double>(now_) + static_cast<double>(offset_micros),
+                              1.0 + drift_ppm / 1e6);
     return absl::OkStatus();
   }
 
@@ -274,12 +232,7 @@ class SimNetwork::Impl {
     if (!node->up) return id;  // a dead process schedules nothing
     // The first true time at which the local clock reads at least now + delay.
     const double target = static_cast<double>(LocalNow(node)) + static_cast<double>(delay_micros);
-    uint64_t at = now_;
-    if (ComputedLocal(node, at) < target) {
-      const double wait = std::ceil((target - ComputedLocal(node, now_)) / node->rate);
-      at = now_ + static_cast<uint64_t>(std::max(wait, 0.0));
-      while (ComputedLocal(node, at) < target) at++;
-    }
+    const uint64_t at = node->local_time.FirstTrueTimeReading(now_, target);
     Event event;
     event.kind = EventKind::kTimer;
     event.node = node->id;
@@ -306,29 +259,10 @@ class SimNetwork::Impl {
 
   // ---- Messages ----
 
-  const SimLink& LinkFor(NodeId from, NodeId to) const {
-    auto it = links_.find({from, to});
-    return it == links_.end() ? options_.default_link : it->second;
-  }
-
-  bool Cut(NodeId from, NodeId to) const { return cut_.count({from, to}) != 0; }
-
   bool CanReach(NodeId from, NodeId to) const {
     const NodeState* a = Find(from);
     const NodeState* b = Find(to);
-    return a != nullptr && b != nullptr && a->up && b->up && !Cut(from, to);
-  }
-
-  double Uniform01() { return static_cast<double>(random_.Next() >> 11) * 0x1.0p-53; }
-
-  uint64_t DrawLatency(const SimLink& link) {
-    uint64_t latency = link.min_latency_micros;
-    if (link.jitter_micros > 0) latency += random_.Uniform(link.jitter_micros + 1);
-    if (link.tail_mean_micros > 0) {
-      latency += static_cast<uint64_t>(-static_cast<double>(link.tail_mean_micros) *
-                                       std::log(1.0 - Uniform01()));
-    }
-    return latency;
+    return a != nullptr && b != nullptr && a->up && b->up && !links_.Cut(from, to);
   }
 
   void SendMessage(NodeState* sender, NodeId to, std::string bytes) {
@@ -339,16 +273,16 @@ class SimNetwork::Impl {
       stats_.messages_to_down++;
       return;
     }
-    if (Cut(sender->id, to)) {
+    if (links_.Cut(sender->id, to)) {
       stats_.messages_cut++;
       return;
     }
-    const SimLink& link = LinkFor(sender->id, to);
-    if (link.loss > 0 && Uniform01() < link.loss) {
+    const SimLink& link = links_.LinkFor(sender->id, to);
+    if (link.loss > 0 && Uniform01(&random_) < link.loss) {
       stats_.messages_lost++;
       return;
     }
-    const bool duplicate = link.duplicate > 0 && Uniform01() < link.duplicate;
+    const bool duplicate = link.duplicate > 0 && Uniform01(&random_) < link.duplicate;
     Event event;
     event.kind = EventKind::kMessage;
     event.node = to;
@@ -358,13 +292,11 @@ class SimNetwork::Impl {
       stats_.messages_duplicated++;
       Event copy = event;
       copy.bytes = bytes;
-      Push(now_ + DrawLatency(link), std::move(copy));
+      Push(now_ + links_.DrawLatency(link), std::move(copy));
     }
     event.bytes = std::move(bytes);
-    Push(now_ + DrawLatency(link), std::move(event));
+    Push(now_ + links_.DrawLatency(link), std::move(event));
   }
-
-  // ---- Partitions ----
 
   void Trace(const std::string& line) const {
     if (!options_.trace) return;
@@ -376,118 +308,6 @@ class SimNetwork::Impl {
     for (const auto& [id, node] : nodes_) ids.push_back(id);
     return ids;
   }
-
-  absl::Status Partition(const std::vector<std::vector<NodeId>>& groups) {
-    std::map<NodeId, size_t> group_of;
-    for (size_t g = 0; g < groups.size(); ++g) {
-      for (NodeId id : groups[g]) {
-        if (Find(id) == nullptr) {
-          return absl::InvalidArgumentError(
-              absl::StrFormat("SimNetwork::Partition: unknown node %d in group %d", id, g));
-        }
-        if (!group_of.emplace(id, g).second) {
-          return absl::InvalidArgumentError(
-              absl::StrFormat("SimNetwork::Partition: node %d is in two groups", id));
-        }
-      }
-    }
-    cut_.clear();
-    for (NodeId a : NodeIds()) {
-      for (NodeId b : NodeIds()) {
-        const size_t ga = group_of.count(a) ? group_of[a] : groups.size();
-        const size_t gb = group_of.count(b) ? group_of[b] : groups.size();
-        if (ga != gb) cut_.insert({a, b});
-      }
-    }
-    Trace("partition " + GroupsToString(groups));
-    return absl::OkStatus();
-  }
-
-  std::vector<NodeId> Shuffled() {
-    std::vector<NodeId> ids = NodeIds();
-    for (size_t i = ids.size(); i > 1; --i) std::swap(ids[i - 1], ids[random_.Uniform(i)]);
-    return ids;
-  }
-
-  static std::vector<std::vector<NodeId>> Sorted(std::vector<std::vector<NodeId>> groups) {
-    for (auto& group : groups) std::sort(group.begin(), group.end());
-    return groups;
-  }
-
-  std::vector<std::vector<NodeId>> PartitionHalves() {
-    std::vector<NodeId> ids = Shuffled();
-    const size_t half = ids.size() / 2;
-    auto groups = Sorted({{ids.begin(), ids.begin() + half}, {ids.begin() + half, ids.end()}});
-    Partition(groups).IgnoreError();  // the groups hold known nodes once each
-    return groups;
-  }
-
-  std::vector<std::vector<NodeId>> PartitionBridge() {
-    std::vector<NodeId> ids = Shuffled();
-    if (ids.size() < 3) return PartitionHalves();
-    const NodeId bridge = ids.back();
-    ids.pop_back();
-    const size_t half = ids.size() / 2;
-    auto groups = Sorted({{ids.begin(), ids.begin() + half}, {ids.begin() + half, ids.end()}});
-    cut_.clear();
-    for (NodeId a : groups[0]) {
-      for (NodeId b : groups[1]) {
-        cut_.insert({a, b});
-        cut_.insert({b, a});
-      }
-    }
-    groups.push_back({bridge});
-    Trace(absl::StrFormat("partition %s with bridge node %d",
-                          GroupsToString({groups[0], groups[1]}), bridge));
-    return groups;
-  }
-
-  std::vector<std::vector<NodeId>> PartitionRandom() {
-    std::vector<NodeId> ids = Shuffled();
-    if (ids.size() < 2) return {ids};
-    const size_t max_groups = std::max<size_t>(2, ids.size() / 2);
-    const size_t count = 2 + random_.Uniform(max_groups - 1);
-    std::vector<std::vector<NodeId>> groups(count);
-    for (size_t i = 0; i < ids.size(); ++i) {
-      groups[i < count ? i : random_.Uniform(count)].push_back(ids[i]);
-    }
-    groups = Sorted(std::move(groups));
-    Partition(groups).IgnoreError();  // the groups hold known nodes once each
-    return groups;
-  }
-
-  absl::Status CutLink(NodeId from, NodeId to) {
-    if (Find(from) == nullptr || Find(to) == nullptr) {
-      return absl::NotFoundError(
-          absl::StrFormat("SimNetwork::CutLink: unknown node in %d -> %d", from, to));
-    }
-    cut_.insert({from, to});
-    Trace(absl::StrFormat("cut link %d -> %d", from, to));
-    return absl::OkStatus();
-  }
-
-  void Heal() {
-    cut_.clear();
-    Trace("heal");
-  }
-
-  absl::Status SetLink(NodeId from, NodeId to, const SimLink& link) {
-    if (Find(from) == nullptr || Find(to) == nullptr) {
-      return absl::NotFoundError(
-          absl::StrFormat("SimNetwork::SetLink: unknown node in %d -> %d", from, to));
-    }
-    if (absl::Status s = link.Validate(); !s.ok()) return s;
-    links_[{from, to}] = link;
-    return absl::OkStatus();
-  }
-
-  absl::Status SetAllLinks(const SimLink& link) {
-    if (absl::Status s = link.Validate(); !s.ok()) return s;
-    links_.clear();
-    options_.default_link = link;
-    return absl::OkStatus();
-  }
-
   // ---- The loop ----
 
   EventKey Push(uint64_t at, Event event) {
@@ -521,7 +341,7 @@ class SimNetwork::Impl {
           stats_.messages_to_down++;
           return;
         }
-        if (Cut(event.from, event.node)) {
+        if (links_.Cut(event.from, event.node)) {
           stats_.messages_cut++;
           return;
         }
@@ -570,6 +390,7 @@ class SimNetwork::Impl {
 
   SimNetworkOptions options_;
   Random random_;
+  SimLinkTable links_;  // draws from random_
   uint64_t now_ = 0;
   uint64_t next_sequence_ = 0;
   Clock::TimerId next_timer_id_ = 1;
@@ -577,8 +398,6 @@ class SimNetwork::Impl {
   std::map<NodeId, std::unique_ptr<NodeState>> nodes_;
   std::map<EventKey, Event> queue_;
   absl::flat_hash_map<Clock::TimerId, EventKey> timers_;
-  std::map<std::pair<NodeId, NodeId>, SimLink> links_;
-  std::set<std::pair<NodeId, NodeId>> cut_;  // directed pairs that cannot talk
 };
 
 absl::StatusOr<std::unique_ptr<SimNetwork>> SimNetwork::New(SimNetworkOptions options) {
@@ -625,17 +444,27 @@ absl::Status SimNetwork::SetClockSkew(NodeId id, int64_t offset_micros, double d
 }
 
 absl::Status SimNetwork::SetLink(NodeId from, NodeId to, const SimLink& link) {
-  return impl_->SetLink(from, to, link);
+  return impl_->links_.SetLink(from, to, link);
 }
-absl::Status SimNetwork::SetAllLinks(const SimLink& link) { return impl_->SetAllLinks(link); }
+absl::Status SimNetwork::SetAllLinks(const SimLink& link) {
+  return impl_->links_.SetAllLinks(link);
+}
 absl::Status SimNetwork::Partition(const std::vector<std::vector<NodeId>>& groups) {
-  return impl_->Partition(groups);
+  return impl_->links_.Partition(groups);
 }
-absl::Status SimNetwork::CutLink(NodeId from, NodeId to) { return impl_->CutLink(from, to); }
-std::vector<std::vector<NodeId>> SimNetwork::PartitionHalves() { return impl_->PartitionHalves(); }
-std::vector<std::vector<NodeId>> SimNetwork::PartitionBridge() { return impl_->PartitionBridge(); }
-std::vector<std::vector<NodeId>> SimNetwork::PartitionRandom() { return impl_->PartitionRandom(); }
-void SimNetwork::Heal() { impl_->Heal(); }
+absl::Status SimNetwork::CutLink(NodeId from, NodeId to) {
+  return impl_->links_.CutLink(from, to);
+}
+std::vector<std::vector<NodeId>> SimNetwork::PartitionHalves() {
+  return impl_->links_.PartitionHalves();
+}
+std::vector<std::vector<NodeId>> SimNetwork::PartitionBridge() {
+  return impl_->links_.PartitionBridge();
+}
+std::vector<std::vector<NodeId>> SimNetwork::PartitionRandom() {
+  return impl_->links_.PartitionRandom();
+}
+void SimNetwork::Heal() { impl_->links_.Heal(); }
 bool SimNetwork::CanReach(NodeId from, NodeId to) const { return impl_->CanReach(from, to); }
 
 uint64_t SimNetwork::NowMicros() const { return impl_->now_; }

@@ -1,14 +1,10 @@
 // Internal: choosing tokens so that *replicated* ownership stays balanced.
 //
 // A node's load is the fraction of the ring for which it is one of the replication_factor
-// replicas (the walk of replica_walk.h); its target is its weight's share of the total
-// (capped at the whole ring), or of its zone when there are exactly as many zones as
-// replicas (then each zone holds one replica of every key). The allocator greedily minimizes
-//     sum over nodes of  p * (load - target)^2 / target
-// with p = kOverloadPenalty above target and 1 below (so it prefers leaving a node a
-// little under to pushing one over), plus, during a join, a small term of the same form
-// over each token's load (the ranges for which that token is what makes its owner a
-// replica), which keeps the ring regular enough for later joins to relieve any node.
+// replicas; its target is its fair share (see placement_objective.h, which defines the
+// objective and evaluates candidates). The allocator greedily minimizes that objective:
+// squared relative deviations of node loads from targets, overload costing more, plus
+// during a join a small token-level term that keeps the ring regular for later joins.
 //
 //   Join. Each of the new node's tokens is either inserted into a range, at the split
 //     point that minimizes the objective (a convex piecewise quadratic in the split
@@ -32,8 +28,6 @@
 //     changes replicas), within a data budget: 5% of the joining node's load for a join,
 //     50% of the leaving node's for a leave (coarser: a handoff gives one node a token).
 //
-// Candidates are evaluated exactly but locally: a change at token index j can only alter
-// ranges whose walk window covers j, and the windows are kept per range.
 // kvlsm_ring_sweep measures the result (docs/cluster.md).
 //
 // Thread safety: none. A TokenAllocator is a working copy owned by one Ring call; distinct
@@ -45,6 +39,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "cluster/placement_objective.h"
 #include "cluster/ring_layout.h"
 
 namespace kvlsm::cluster {
@@ -53,6 +48,10 @@ class TokenAllocator {
  public:
   // REQUIRES: layout is consistent (see RingLayout) and replication_factor in [1, 32].
   explicit TokenAllocator(RingLayout layout);
+
+  // The objective reads layout_ in place.
+  TokenAllocator(const TokenAllocator&) = delete;
+  TokenAllocator& operator=(const TokenAllocator&) = delete;
 
   // Chooses `count` tokens for `node`, adds them to the layout and returns them ascending.
   // Fewer (possibly none) only when no range is wide enough to split.
@@ -66,37 +65,13 @@ class TokenAllocator {
   const RingLayout& layout() const { return layout_; }
 
   // Loads (replicated ownership as a fraction of the ring) by dense node index.
-  const std::vector<double>& loads() const { return loads_; }
+  const std::vector<double>& loads() const { return objective_.loads(); }
 
  private:
-  // A quantity a change moves: a node's load, a token's load (the ranges for which that
-  // token is what makes its owner a replica), or the load of the token being placed.
-  using Entity = uint64_t;
-  static constexpr Entity kTokenBit = Entity{1} << 32;
-  static constexpr Entity kNewToken = Entity{1} << 33;
-  struct Delta {
-    Entity entity;
-    double fixed;  // change independent of the split point
-    double per_f;  // change per unit of split fraction
-  };
-  struct Candidate {
-    bool valid = false;
-    double change = 0.0;  // change of the objective
-    Token token = 0;      // the token to insert
-  };
+  using Candidate = PlacementObjective::Candidate;
 
-  // Rebuilds replica sets, windows and loads from the layout.
-  void Recompute();
-  // Sets the targets for the nodes owning tokens plus `joining` (planned to own
-  // joining_tokens tokens), minus `leaving`; either may be kNone.
-  void SetTargets(uint32_t joining, int joining_tokens, uint32_t leaving);
-  // Targets proportional to weight among `active`, none above the whole ring.
-  void ShareByWeight(const std::vector<uint32_t>& active);
   // Whether no other node owning a token shares node's zone.
   bool AloneInZone(uint32_t node) const;
-  // The objective: squared relative deviations of node loads (and, when token_term_, of
-  // token loads) from their targets.
-  double Objective() const;
 
   // One step of a join: a new token, or taking over another node's token.
   struct Move {
@@ -111,11 +86,6 @@ class TokenAllocator {
   void Undo(const Move& move);
 
   Candidate BestInsertion(uint32_t node);
-  Candidate EvaluateInsertion(uint32_t node, size_t j);
-  // The change of the objective when token k is given to node `to`. With `split`, the
-  // token may also move back inside its range to prev + f * width (the part it gives up
-  // joins the next range), and *best_f receives the best f.
-  double EvaluateHandoff(size_t k, uint32_t to, bool split, double* best_f);
   // The nodes (from `others`) worth evaluating as the new owner of token k of `leaving`.
   const std::vector<uint32_t>& HandoffCandidates(size_t k, const std::vector<uint32_t>& others,
                                                  uint32_t leaving);
@@ -135,37 +105,9 @@ class TokenAllocator {
   // replicas), as long as the data moved stays within `budget` (a fraction of the ring,
   // counted once per replica gaining it). Returns the data moved.
   double ShiftBoundaries(double threshold, double budget);
-  double MaxLoadRatio() const;
-
-  void AddDelta(Entity entity, double fixed, double per_f);
-  // Adds fixed + f * per_f to every node of a replica set and the tokens making them so.
-  void AddReplicaSet(const uint32_t* set, const Entity* at, int count, double fixed, double per_f);
-  // Adds the changes of one range (of the given length) whose replicas, with the tokens
-  // that made them replicas, go from the stored ones of range_index to new_set/new_at.
-  void DiffRange(size_t range_index, const uint32_t* new_set, const Entity* new_at, int new_count,
-                 double length, bool per_f);
-  double ObjectiveChange(double* best_f) const;
-  double Value(Entity e) const;
-  double Target(Entity e) const;
 
   RingLayout layout_;
-  int n_;  // replication factor
-  bool token_term_ = false;
-  std::vector<double> lengths_;
-  std::vector<uint32_t> replicas_;    // n_ per range
-  std::vector<uint32_t> replica_at_;  // n_ per range: the token making each a replica
-  std::vector<uint8_t> replica_counts_;
-  // Tokens a range's walk examines; token_count + 1 when the walk went all the way round
-  // without finding n_ nodes (it would go on, so any change anywhere matters).
-  std::vector<uint32_t> windows_;
-  uint32_t max_window_ = 0;
-  std::vector<double> loads_;         // per node
-  std::vector<double> token_loads_;   // per token
-  std::vector<int> token_counts_;     // tokens owned, per node
-  std::vector<double> node_targets_;  // 0 for nodes that do not count
-  std::vector<int> node_tokens_;      // planned token count per node
-  double new_token_target_ = 0.0;
-  std::vector<Delta> deltas_;
+  PlacementObjective objective_;  // reads layout_; declared after it
   std::vector<uint32_t> candidates_;
 };
 
