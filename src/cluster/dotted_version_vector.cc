@@ -178,6 +178,10 @@ absl::StatusOr<DottedVersionVector> DottedVersionVector::DecodeFrom(std::string_
       return bad(absl::StrCat("vector entry #", i, ": actors not strictly increasing"));
     }
     if (counter == 0) return bad(absl::StrCat("vector entry #", i, " has counter 0"));
+    if (counter > dvv_format::kMaxCounter) {
+      return bad(absl::StrCat("vector entry #", i, " has counter ", counter,
+                              ", above the limit of ", dvv_format::kMaxCounter));
+    }
     actor += delta;
     result.vector_.emplace_back(actor, counter);
   }
@@ -192,6 +196,10 @@ absl::StatusOr<DottedVersionVector> DottedVersionVector::DecodeFrom(std::string_
       return bad(absl::StrCat("cloud dot #", i, " is truncated or overlong"));
     }
     if (actor + delta < actor) return bad(absl::StrCat("cloud dot #", i, ": actor overflows"));
+    if (counter > dvv_format::kMaxCounter) {
+      return bad(absl::StrCat("cloud dot #", i, " has counter ", counter,
+                              ", above the limit of ", dvv_format::kMaxCounter));
+    }
     const Dot dot{actor + delta, counter};
     if (i > 0 && !(result.cloud_.back() < dot)) {
       return bad(absl::StrCat("cloud dot #", i, ": dots not strictly increasing"));

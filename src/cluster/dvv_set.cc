@@ -73,7 +73,14 @@ absl::StatusOr<Context> DvvSet::Put(const Context& context, std::string_view val
                                     NodeId coordinator, DvvSet* delta) {
   DottedVersionVector history = history_;
   history.Merge(context.history());
-  const Dot dot{coordinator, history.MaxCounter(coordinator) + 1};
+  const uint64_t issued = history.MaxCounter(coordinator);
+  if (issued >= dvv_format::kMaxCounter) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("actor ", coordinator, " has issued counter ", issued,
+                     ": no dot above the limit of ", dvv_format::kMaxCounter,
+                     " can be issued (a forged or damaged context?)"));
+  }
+  const Dot dot{coordinator, issued + 1};
   std::vector<Sibling> siblings;
   siblings.reserve(siblings_.size() + 1);
   for (const Sibling& s : siblings_) {

@@ -38,6 +38,11 @@ inline constexpr uint8_t kVersion = 1;
 // Version-vector entries and extra dots of a causal context.
 inline constexpr size_t kMaxEntries = 1024;
 inline constexpr size_t kMaxDots = 4096;
+// Counters at or above 2^62 are refused: no coordinator issues 2^62 writes (146 years at a
+// billion a second), so such a counter can only come from a forged or damaged context, and
+// accepting it would let the next dot wrap to 0, which every history "contains" (a write
+// acknowledged and dropped). The headroom also keeps `counter + 2` from overflowing.
+inline constexpr uint64_t kMaxCounter = (uint64_t{1} << 62) - 1;
 }  // namespace dvv_format
 
 namespace dvv_set_format {

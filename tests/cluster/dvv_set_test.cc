@@ -7,9 +7,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "kvlsm/cluster/dotted_version_vector.h"
 #include "kvlsm/cluster/vector_clock.h"
 #include "testutil/testutil.h"
+#include "util/coding.h"
 
 namespace kvlsm::cluster {
 namespace {
@@ -339,6 +341,57 @@ TEST(DvvSetTest, BoundsAreEnforcedBeforeChanging) {
   std::string encoded;
   full.EncodeTo(&encoded);
   EXPECT_OK(DvvSet::Decode(encoded));
+}
+
+// A context of one vector entry (7, counter) and, when cloud_counter != 0, one cloud dot
+// (7, cloud_counter), encoded by hand (docs/cluster.md, "Dotted version vector").
+std::string HandEncodedContext(uint64_t counter, uint64_t cloud_counter = 0) {
+  std::string bytes(1, '\x01');
+  PutVarint32(&bytes, 1);
+  PutVarint64(&bytes, 7);
+  PutVarint64(&bytes, counter);
+  PutVarint32(&bytes, cloud_counter == 0 ? 0 : 1);
+  if (cloud_counter != 0) {
+    PutVarint64(&bytes, 7);
+    PutVarint64(&bytes, cloud_counter);
+  }
+  return bytes;
+}
+
+TEST(DvvSetTest, ContextCountersAbove2To62AreRefused) {
+  constexpr uint64_t kLimit = (uint64_t{1} << 62) - 1;
+  EXPECT_OK(Context::Decode(HandEncodedContext(kLimit)));
+  EXPECT_OK(Context::Decode(HandEncodedContext(1, kLimit)));
+  for (const uint64_t forged : {kLimit + 1, ~uint64_t{0}}) {
+    SCOPED_TRACE(forged);
+    auto vector = Context::Decode(HandEncodedContext(forged));
+    EXPECT_EQ(vector.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(vector.status().message()), testing::HasSubstr("above the limit"));
+    auto cloud = Context::Decode(HandEncodedContext(1, forged));
+    EXPECT_EQ(cloud.status().code(), absl::StatusCode::kInvalidArgument);
+  }
+}
+
+// The defect this guards against: a context claiming (7, 2^64 - 1) made the next put by
+// coordinator 7 issue counter 0, which every history contains, so that put and every later
+// one through 7 were acknowledged and then dropped. Now no dot past the limit is issued.
+TEST(DvvSetTest, PutNeverIssuesACounterPastTheLimit) {
+  constexpr uint64_t kLimit = (uint64_t{1} << 62) - 1;
+  DvvSet set;
+  auto near_limit = Context::Decode(HandEncodedContext(kLimit - 1));
+  ASSERT_OK(near_limit);
+  auto written = set.Put(*near_limit, "last", 7);
+  ASSERT_OK(written);
+  EXPECT_TRUE(written->history().Contains(Dot{7, kLimit}));
+  EXPECT_EQ(set.Read().values, std::vector<std::string>{"last"});
+
+  const DvvSet before = set;
+  auto refused = set.Put(*written, "past", 7);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(set, before);
+  // Another coordinator still writes the key.
+  ASSERT_OK(set.Put(*written, "other", 8));
+  EXPECT_EQ(set.Read().values, std::vector<std::string>{"other"});
 }
 
 TEST(DvvSetTest, DecodeRejectsSiblingsOutsideTheHistory) {

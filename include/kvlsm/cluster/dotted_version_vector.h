@@ -74,7 +74,8 @@ class KVLSM_EXPORT DottedVersionVector {
   absl::Status EncodeTo(std::string* dst) const;
   // Parses an encoding from the front of *input and consumes it (it may be followed by
   // other data). InvalidArgument naming the problem for malformed or non-canonical input
-  // or bounds exceeded; *input is then unspecified. REQUIRES: input != nullptr.
+  // or bounds exceeded (counters above 2^62 - 1 included: such a context could only make
+  // the next dot wrap around); *input is then unspecified. REQUIRES: input != nullptr.
   static absl::StatusOr<DottedVersionVector> DecodeFrom(std::string_view* input);
   // As DecodeFrom, for input holding exactly one encoding.
   static absl::StatusOr<DottedVersionVector> Decode(std::string_view input);

@@ -103,7 +103,8 @@ class KVLSM_EXPORT DvvSet {
   // has the same effect when Synced into any replica: the new sibling plus the new
   // value's context; ship it instead of the whole state.
   // ResourceExhausted, changing nothing, when the result would exceed the format bounds
-  // (1024 siblings, 64 MiB values, 256 MiB in all, or the context bounds).
+  // (1024 siblings, 64 MiB values, 256 MiB in all, or the context bounds), or when the
+  // coordinator's counter has reached 2^62 - 1 (no dot is ever issued twice or wraps).
   // A writer that keeps passing back the contexts its puts return, without reading,
   // keeps every dot it wrote in its context when other writers' dots interleave: one
   // more per put, up to the 4,096 extra dots a context may encode. Read (Read()'s context
